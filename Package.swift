@@ -1,0 +1,110 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "vandine",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vandine-exporter", targets: ["VandineExporter"]),
+        .executable(name: "alertmanager-lite", targets: ["AlertManagerLite"]),
+        .library(name: "VandineCore", targets: ["VandineCore"]),
+        .library(name: "Probes", targets: ["Probes"]),
+        .library(name: "AlertCore", targets: ["AlertCore"]),
+    ],
+    dependencies: [
+        // ConfigurationSupport (swift-configuration) is not used: leaving the trait off saves build time.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibSSH",
+            pkgConfig: "libssh",
+            providers: [.apt(["libssh-dev"])]
+        ),
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        .target(
+            name: "CCrypt",
+            linkerSettings: [.linkedLibrary("crypt")]
+        ),
+        .target(
+            name: "VandineCore",
+            dependencies: [
+                "CCrypt",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Probes",
+            dependencies: [
+                "VandineCore",
+                "CLibSSH",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AlertCore",
+            dependencies: [
+                "VandineCore",
+                "CCurl",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "VandineExporter",
+            dependencies: [
+                "VandineCore",
+                "Probes",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "AlertManagerLite",
+            dependencies: [
+                "AlertCore",
+                "VandineCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VandineCoreTests", dependencies: ["VandineCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlertCoreTests", dependencies: ["AlertCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VandineExporterTests",
+            dependencies: [
+                "VandineExporter",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

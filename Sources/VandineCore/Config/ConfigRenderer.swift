@@ -1,0 +1,90 @@
+/// Renders a loaded configuration back to YAML for `/config` and `debug=true`. Secrets are printed
+/// as `<secret>`: this is the only way configuration leaves the process.
+public enum ConfigRenderer {
+    public static let redacted = "<secret>"
+
+    /// The whole configuration.
+    public static func render(_ config: ExporterConfig) -> String {
+        var out = "modules:\n"
+        if config.modules.isEmpty { out = "modules: {}\n" }
+        for name in config.modules.keys.sorted() {
+            out += "  \(quote(name)):\n"
+            out += indent(render(module: config.modules[name]!), by: 4)
+        }
+        out += config.devices.isEmpty ? "devices: []\n" : "devices:\n"
+        for device in config.devices {
+            out += "  - " + indent(render(device: device), by: 4).dropFirst(4)
+        }
+        let allowed = config.allowedTargets.networks.map(\.description) + config.allowedTargets.hostPatterns
+        out += allowed.isEmpty ? "allowed_targets: []\n" : "allowed_targets:\n"
+        for entry in allowed { out += "  - \(quote(entry))\n" }
+        return out
+    }
+
+    /// One module, as in `debug=true` output.
+    public static func render(module: ModuleConfig) -> String {
+        var out = "prober: \(module.prober.rawValue)\ntimeout: \(module.timeout)\n"
+        if let interval = module.interval { out += "interval: \(interval)\n" }
+        if module.prober == .tcp {
+            let tcp = module.tcp
+            out += "tcp:\n  preferred_ip_protocol: \(tcp.preferredIPProtocol.rawValue)\n"
+            out += "  ip_protocol_fallback: \(tcp.ipProtocolFallback)\n"
+            if let expect = tcp.expectBanner { out += "  expect_banner: \(quote(expect))\n" }
+            if let port = tcp.port { out += "  port: \(port)\n" }
+        }
+        return out
+    }
+
+    /// One device.
+    public static func render(device: DeviceConfig) -> String {
+        var out = "name: \(quote(device.name))\naddress: \(quote(device.address))\n"
+        if !device.labels.isEmpty {
+            out += "labels:\n"
+            for key in device.labels.keys.sorted() { out += "  \(key): \(quote(device.labels[key]!))\n" }
+        }
+        if !device.modules.isEmpty { out += "modules: [\(device.modules.map(quote).joined(separator: ", "))]\n" }
+        if let ssh = device.ssh {
+            out += "ssh:\n  user: \(quote(ssh.user))\n  port: \(ssh.port)\n"
+            if ssh.password != nil { out += "  password: \(redacted)\n" }
+            if let key = ssh.privateKeyFile { out += "  private_key_file: \(quote(key))\n" }
+            if ssh.passphrase != nil { out += "  passphrase: \(redacted)\n" }
+            if let hosts = ssh.knownHostsFile { out += "  known_hosts_file: \(quote(hosts))\n" }
+            if ssh.insecureSkipHostKeyCheck { out += "  insecure_skip_host_key_check: true\n" }
+        }
+        if !device.services.isEmpty {
+            out += "services:\n"
+            for service in device.services {
+                out += "  - name: \(quote(service.name))\n    port: \(service.port)\n"
+                if let module = service.module { out += "    module: \(quote(module))\n" }
+            }
+        }
+        return out
+    }
+
+    /// A YAML double-quoted scalar, escaping what YAML requires.
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    static func indent(_ text: String, by spaces: Int) -> String {
+        let pad = String(repeating: " ", count: spaces)
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.isEmpty ? "" : pad + $0 }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,38 @@
+/// The configuration used when no `--config.file` is given: it monitors the machine it runs on, so
+/// a fresh `make run` shows something real with nothing configured. Loopback targets only.
+public enum DefaultConfig {
+    /// The name shown in errors and on `/config` for the embedded config.
+    public static let fileName = "<embedded default>"
+
+    public static let yaml = """
+        # Embedded default: monitor this machine over loopback.
+        modules:
+          tcp_connect:
+            prober: tcp
+            timeout: 5s
+          ssh_banner:
+            prober: tcp
+            timeout: 5s
+            tcp:
+              port: 22
+              expect_banner: "^SSH-2\\\\.0-"
+        devices:
+          - name: localhost
+            address: 127.0.0.1
+            labels:
+              role: self
+            modules: [ssh_banner]
+            services:
+              - name: ssh
+                port: 22
+                module: ssh_banner
+              - name: vandine-exporter
+                port: 10110
+                module: tcp_connect
+        allowed_targets:
+          - 127.0.0.0/8
+          - ::1
+          - localhost
+
+        """
+}

@@ -1,0 +1,60 @@
+/// One device on the network: where it is, how to label it, which modules probe it.
+public struct DeviceConfig: Sendable, Equatable {
+    /// Unique name, usable as `/probe?target=NAME`.
+    public var name: String
+    /// Host name or IP address.
+    public var address: String
+    /// Extra target labels offered through `/sd`.
+    public var labels: [String: String]
+    /// Names of the modules that probe this device (validated against `modules`).
+    public var modules: [String]
+    public var ssh: SSHSettings?
+    public var services: [ServiceConfig]
+
+    public init(name: String, address: String, labels: [String: String] = [:], modules: [String] = [],
+                ssh: SSHSettings? = nil, services: [ServiceConfig] = []) {
+        self.name = name
+        self.address = address
+        self.labels = labels
+        self.modules = modules
+        self.ssh = ssh
+        self.services = services
+    }
+}
+
+/// A network service on a device, checked with a TCP-style module on its port.
+public struct ServiceConfig: Sendable, Equatable {
+    public var name: String
+    public var port: Int
+    /// The module that checks it (default: the config's first `tcp` module).
+    public var module: String?
+
+    public init(name: String, port: Int, module: String? = nil) {
+        self.name = name
+        self.port = port
+        self.module = module
+    }
+}
+
+/// How to reach a device over SSH. Secrets come from `*_file` or `${ENV}` references.
+public struct SSHSettings: Sendable, Equatable {
+    public var user: String
+    public var port: Int
+    public var password: Secret?
+    public var privateKeyFile: String?
+    public var passphrase: Secret?
+    public var knownHostsFile: String?
+    /// Accept any host key. Off by default: a changed host key should fail the probe.
+    public var insecureSkipHostKeyCheck: Bool
+
+    public init(user: String, port: Int = 22, password: Secret? = nil, privateKeyFile: String? = nil,
+                passphrase: Secret? = nil, knownHostsFile: String? = nil, insecureSkipHostKeyCheck: Bool = false) {
+        self.user = user
+        self.port = port
+        self.password = password
+        self.privateKeyFile = privateKeyFile
+        self.passphrase = passphrase
+        self.knownHostsFile = knownHostsFile
+        self.insecureSkipHostKeyCheck = insecureSkipHostKeyCheck
+    }
+}

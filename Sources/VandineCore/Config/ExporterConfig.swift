@@ -1,0 +1,24 @@
+/// The exporter's whole configuration, validated: every module reference resolves, device names are
+/// unique, every value is in range.
+public struct ExporterConfig: Sendable, Equatable {
+    /// Modules by name.
+    public var modules: [String: ModuleConfig]
+    /// Devices in the order they were written.
+    public var devices: [DeviceConfig]
+    /// Ad-hoc `/probe` targets allowed besides the configured devices.
+    public var allowedTargets: TargetAllowlist
+
+    public init(modules: [String: ModuleConfig] = [:], devices: [DeviceConfig] = [],
+                allowedTargets: TargetAllowlist = .init()) {
+        self.modules = modules
+        self.devices = devices
+        self.allowedTargets = allowedTargets
+    }
+
+    /// The device with this name or address, if any.
+    public func device(matching host: String) -> DeviceConfig? {
+        let lowered = host.lowercased()
+        return devices.first { $0.name.lowercased() == lowered }
+            ?? devices.first { $0.address.lowercased() == lowered }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A secret value (password, passphrase, token). It never prints itself: `description`,
+/// `debugDescription` and string interpolation all give `<secret>`, so a secret cannot reach a log
+/// line, an error message or `/config` by accident. Read the value with `reveal()` where it is used.
+public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    private let value: String
+
+    public init(_ value: String) { self.value = value }
+
+    /// The secret itself; call only where it is handed to the library that needs it.
+    public func reveal() -> String { value }
+
+    public var description: String { "<secret>" }
+    public var debugDescription: String { "<secret>" }
+}
+
+/// Where secrets come from: a `KEY` value (with `${ENV_VAR}` references expanded) or a `KEY_file`
+/// path whose content is the secret. Both are read at load time, so a missing variable or an
+/// unreadable file is a load error rather than a failed probe later.
+struct SecretReader {
+    let environment: [String: String]
+    /// Directory that relative `*_file` paths are resolved against (the config file's folder).
+    let baseDirectory: String
+
+    /// Reads `key` or `key_file` from `mapping`; nil when neither is set, an error when both are.
+    func secret(_ key: String, in mapping: ConfigMapping) throws(ConfigError) -> Secret? {
+        let inline = mapping[key]
+        let file = mapping[key + "_file"]
+        if let inline, file != nil {
+            throw inline.error("set either \(key) or \(key)_file, not both")
+        }
+        if let inline { return Secret(try expand(inline)) }
+        if let file {
+            let path = resolve(try file.nonEmptyString())
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw file.error("cannot read file \(path)")
+            }
+            var text = String(decoding: data, as: UTF8.self)
+            // Files written by `echo` end with a newline that is not part of the secret.
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            return Secret(text)
+        }
+        return nil
+    }
+
+    /// A path relative to the config file's folder.
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") || baseDirectory.isEmpty ? path : baseDirectory + "/" + path
+    }
+
+    /// Replaces every `${NAME}` in the node's string with the environment variable's value.
+    func expand(_ node: ConfigNode) throws(ConfigError) -> String {
+        let text = try node.string()
+        guard text.contains("${") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw node.error("unterminated ${ in environment variable reference")
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw node.error("invalid environment variable name \"\(name)\"")
+            }
+            guard let value = environment[name] else {
+                throw node.error("environment variable \(name) is not set")
+            }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,38 @@
+import HTTPTypes
+import Hummingbird
+import NIOPosix
+import VandineCore
+
+/// Rejects every request without valid basic-auth credentials with 401, on every path (as
+/// exporter-toolkit does). bcrypt is slow on purpose, so verification runs on NIO's thread pool,
+/// never on Swift's cooperative threads.
+struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let verifier: BasicAuthVerifier
+
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        let header = request.headers[.authorization]
+        let verifier = self.verifier
+        let accepted = (try? await NIOThreadPool.singleton.runIfActive { verifier.verify(authorizationHeader: header) }) ?? false
+        guard accepted else {
+            return Response(status: .unauthorized,
+                            headers: [.wwwAuthenticate: "Basic realm=\"vandine-exporter\"", .contentType: "text/plain; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: "Unauthorized\n")))
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Adds the web config's `http_server_config.headers` to every response.
+struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    let headers: [String: String]
+
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) { response.headers[field] = value }
+        }
+        return response
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import Probes
+import VandineCore
+
+/// Everything the routes share: the reloadable config, the probe handler and its statistics.
+/// One instance per process (or per test application).
+final class ExporterState: Sendable {
+    let config: ReloadableConfig<ExporterConfig>
+    let handler: ProbeHandler
+    /// Where the config came from (`--config.file` or the embedded default), for logs and `/`.
+    let configSource: String
+    let logger: Logger
+    let startTime = Date()
+
+    init(config: ReloadableConfig<ExporterConfig>, configSource: String, handler: ProbeHandler = ProbeHandler(),
+         logger: Logger) {
+        self.config = config
+        self.configSource = configSource
+        self.handler = handler
+        self.logger = logger
+    }
+
+    /// Loads the config named by `--config.file`, or the embedded default when nil.
+    static func loader(configFile: String?) -> ReloadableConfig<ExporterConfig>.Loader {
+        { () throws -> ExporterConfig in
+            if let configFile {
+                return try ConfigLoader().load(path: configFile)
+            }
+            return try ConfigLoader().parse(yaml: DefaultConfig.yaml, file: DefaultConfig.fileName)
+        }
+    }
+
+    /// Reloads the config (SIGHUP or `POST /-/reload`), logging the outcome.
+    @discardableResult
+    func reload() -> Result<Void, any Error> {
+        let result = config.reload()
+        switch result {
+        case .success:
+            logger.info("configuration reloaded", metadata: ["file": "\(configSource)"])
+        case let .failure(error):
+            logger.error("configuration reload failed, keeping the previous configuration",
+                         metadata: ["file": "\(configSource)", "err": "\(error)"])
+        }
+        return result
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Probes
+import ServiceLifecycle
+import VandineCore
+
+/// `vandine-exporter`: flags named as Prometheus names them; wiring only.
+@main
+struct VandineExporterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vandine-exporter",
+        abstract: "Prometheus exporter for a small network: probes devices on /probe, serves its own metrics on /metrics.",
+        version: BuildInfo.version
+    )
+
+    @Option(name: .customLong("config.file"), help: "Configuration file. Without it an embedded default monitors this machine.")
+    var configFile: String?
+
+    @Flag(name: .customLong("config.check"), help: "Validate the configuration, print 'config OK' or the error, and exit.")
+    var configCheck = false
+
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on, host:port (host may be empty).")
+    var listenAddress = ":10110"
+
+    @Option(name: .customLong("web.config.file"), help: "exporter-toolkit web config (TLS, basic auth).")
+    var webConfigFile: String?
+
+    @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
+    var logLevel = "info"
+
+    @Option(name: .customLong("log.format"), help: "logfmt or json.")
+    var logFormat = "logfmt"
+
+    func validate() throws {
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log.format must be logfmt or json, got \(logFormat)")
+        }
+        guard LogLevelName.parse(logLevel) != nil else {
+            throw ValidationError("--log.level must be debug, info, warn or error, got \(logLevel)")
+        }
+        guard ListenAddress(listenAddress) != nil else {
+            throw ValidationError("--web.listen-address must be host:port, got \(listenAddress)")
+        }
+    }
+
+    func run() async throws {
+        let level = LogLevelName.parse(logLevel)!
+        let format = LogFormat(rawValue: logFormat)!
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level, format: format) }
+        let logger = Logger(label: "vandine-exporter")
+
+        let loader = ExporterState.loader(configFile: configFile)
+        if configCheck {
+            do {
+                _ = try loader()
+                if let webConfigFile { _ = try WebConfig.load(path: webConfigFile) }
+                print("config OK")
+                return
+            } catch {
+                printError("\(error)")
+                throw ExitCode(1)
+            }
+        }
+
+        let config: ReloadableConfig<ExporterConfig>
+        let webConfig: WebConfig
+        do {
+            config = try ReloadableConfig(loader: loader)
+            webConfig = try webConfigFile.map { path throws(ConfigError) in try WebConfig.load(path: path) } ?? WebConfig()
+        } catch {
+            logger.critical("cannot load configuration", metadata: ["err": "\(error)"])
+            throw ExitCode(1)
+        }
+        let source = configFile ?? DefaultConfig.fileName
+        let state = ExporterState(config: config, configSource: source, logger: logger)
+        let address = ListenAddress(listenAddress)!
+        let app = try buildApplication(state: state, webConfig: webConfig, host: address.host, port: address.port)
+        logger.info("starting vandine-exporter", metadata: [
+            "version": "\(BuildInfo.version)", "address": "\(listenAddress)", "config": "\(source)",
+            "tls": "\(webConfig.tls != nil)", "basic_auth": "\(!webConfig.basicAuthUsers.isEmpty)",
+        ])
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: SignalReloadService(state: state))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        // In-flight probes get one second to finish, then they are cancelled: exit stays under 2 s.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(1)
+        groupConfiguration.maximumCancellationDuration = .milliseconds(500)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        try await group.run()
+        logger.info("vandine-exporter stopped")
+    }
+
+    private func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
