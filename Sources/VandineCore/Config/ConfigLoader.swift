@@ -172,8 +172,9 @@ public struct ConfigLoader: Sendable {
         ssh.password = try secrets.secret("password", in: map)
         ssh.passphrase = try secrets.secret("passphrase", in: map)
         if let key = map["private_key_file"] {
-            let path = secrets.resolve(try key.nonEmptyString())
-            guard FileManager.default.isReadableFile(atPath: path) else { throw key.error("cannot read file \(path)") }
+            let given = try key.nonEmptyString()
+            let path = secrets.resolve(given)
+            guard FileManager.default.isReadableFile(atPath: path) else { throw key.error("cannot read file \(given)") }
             ssh.privateKeyFile = path
         }
         if let knownHosts = map["known_hosts_file"] { ssh.knownHostsFile = secrets.resolve(try knownHosts.nonEmptyString()) }

@@ -32,9 +32,9 @@ struct SecretReader {
         }
         if let inline { return Secret(try expand(inline)) }
         if let file {
-            let path = resolve(try file.nonEmptyString())
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw file.error("cannot read file \(path)")
+            let given = try file.nonEmptyString()
+            guard let data = FileManager.default.contents(atPath: resolve(given)) else {
+                throw file.error("cannot read file \(given)")
             }
             var text = String(decoding: data, as: UTF8.self)
             // Files written by `echo` end with a newline that is not part of the secret.

@@ -494,13 +494,14 @@ private struct Parser {
                 nameEnd += 1
                 while nameEnd < end && isLabelNameChar(bytes[nameEnd]) { nameEnd += 1 }
             }
-            if nameEnd == nameStart || (nameEnd < end && !isBlank(bytes[nameEnd]) && bytes[nameEnd] != Byte.equals) {
+            // The name ends at a blank or a delimiter; anything else glued to it (`a-b`, `a.b`)
+            // makes the whole token an invalid name. A missing `=` is reported below.
+            func isDelimiter(_ c: UInt8) -> Bool {
+                isBlank(c) || c == Byte.equals || c == Byte.comma || c == Byte.closeBrace || c == Byte.quote
+            }
+            if nameEnd == nameStart || (nameEnd < end && !isDelimiter(bytes[nameEnd])) {
                 var tokenStop = nameStart
-                while tokenStop < end {
-                    let c = bytes[tokenStop]
-                    if isBlank(c) || c == Byte.equals || c == Byte.comma || c == Byte.closeBrace || c == Byte.quote { break }
-                    tokenStop += 1
-                }
+                while tokenStop < end && !isDelimiter(bytes[tokenStop]) { tokenStop += 1 }
                 throw error("invalid label name \"\(snippet(nameStart..<tokenStop))\"")
             }
             let name = string(nameStart..<nameEnd)
