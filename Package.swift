@@ -95,13 +95,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VandineCoreTests", dependencies: ["VandineCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "ProbesTests", dependencies: ["Probes"], swiftSettings: swiftSettings),
+        // Real servers and tools for tests (TCP listener, curl, the exporter binary); not shipped.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VandineCoreTests", dependencies: ["VandineCore", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlertCoreTests", dependencies: ["AlertCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VandineExporterTests",
             dependencies: [
                 "VandineExporter",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

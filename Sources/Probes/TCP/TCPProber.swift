@@ -47,6 +47,12 @@ public struct TCPProber: Prober {
                         try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
+            // Whatever happens to this task, the connection does not outlive the module's timeout.
+            let closer = channel.channel.eventLoop.scheduleTask(in: .milliseconds(module.timeout.milliseconds)) {
+                channel.channel.close(promise: nil)
+            }
+            // Cancelled on the way out, so a fast probe does not keep its channel alive until then.
+            defer { closer.cancel() }
             let connectDuration = (ContinuousClock.now - connectStart).inSeconds
             metrics.gauge("probe_tcp_connect_duration_seconds", connectDuration,
                           help: "Time taken to establish the TCP connection in seconds")

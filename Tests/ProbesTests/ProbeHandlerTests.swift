@@ -1,0 +1,173 @@
+import Synchronization
+import Testing
+import TestSupport
+import VandineCore
+@testable import Probes
+
+/// A prober that sleeps, counts its calls and returns a fixed outcome: to test the handler's deadline
+/// and cache without timing a real network.
+final class FakeProber: Prober {
+    let delay: Duration
+    let success: Bool
+    let calls = Mutex(0)
+
+    init(delay: Duration = .zero, success: Bool = true) {
+        self.delay = delay
+        self.success = success
+    }
+
+    func probe(target: ProbeTarget, module: ModuleConfig, log: ProbeLog) async -> ProbeOutcome {
+        calls.withLock { $0 += 1 }
+        log.log("fake probe of \(target)")
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        var metrics = MetricSet()
+        metrics.gauge("fake_value", 42, help: "A value.")
+        return ProbeOutcome(success: success, metrics: metrics)
+    }
+}
+
+@Suite struct ProbeHandlerTests {
+    static func config(timeout: PrometheusDuration = .seconds(5), interval: PrometheusDuration? = nil) -> ExporterConfig {
+        ExporterConfig(
+            modules: ["tcp_connect": ModuleConfig(name: "tcp_connect", prober: .tcp, timeout: timeout, interval: interval)],
+            devices: [DeviceConfig(name: "pi1", address: "127.0.0.1", modules: ["tcp_connect"],
+                                   ssh: SSHSettings(user: "pi", password: Secret("hunter2")))],
+            allowedTargets: TargetAllowlist(networks: [IPNetwork("127.0.0.0/8")!])
+        )
+    }
+
+    @Test(arguments: [
+        (ProbeRequest(target: "127.0.0.1:1", module: nil), ProbeReply.badRequest("module parameter is missing")),
+        (ProbeRequest(target: "127.0.0.1:1", module: "icmp"), .badRequest("unknown module \"icmp\"")),
+        (ProbeRequest(target: nil, module: "tcp_connect"), .badRequest("target parameter is missing")),
+        (ProbeRequest(target: "a b", module: "tcp_connect"), .badRequest("target \"a b\" is not host, host:port or [ipv6]:port")),
+        (ProbeRequest(target: "127.0.0.1:99999", module: "tcp_connect"), .badRequest("target \"127.0.0.1:99999\" is not host, host:port or [ipv6]:port")),
+        (ProbeRequest(target: "192.0.2.1:22", module: "tcp_connect"), .forbidden("target \"192.0.2.1\" is not a configured device and not in allowed_targets")),
+        (ProbeRequest(target: "example.com:80", module: "tcp_connect"), .forbidden("target \"example.com\" is not a configured device and not in allowed_targets")),
+    ])
+    func refusals(_ request: ProbeRequest, _ expected: ProbeReply) async {
+        let fake = FakeProber()
+        let handler = ProbeHandler(probers: ProberRegistry(tcp: fake))
+        let reply = await handler.handle(request, config: Self.config())
+        #expect(reply == expected)
+        #expect(fake.calls.withLock { $0 } == 0, "a refused request never reaches the prober")
+    }
+
+    @Test func deviceNameResolvesToItsAddress() async {
+        final class Recorder: Prober {
+            let seen = Mutex<ProbeTarget?>(nil)
+            func probe(target: ProbeTarget, module: ModuleConfig, log: ProbeLog) async -> ProbeOutcome {
+                seen.withLock { $0 = target }
+                return ProbeOutcome(success: true)
+            }
+        }
+        let recorder = Recorder()
+        let handler = ProbeHandler(probers: ProberRegistry(tcp: recorder))
+        _ = await handler.handle(ProbeRequest(target: "PI1:22", module: "tcp_connect"), config: Self.config())
+        let seen = recorder.seen.withLock { $0 }
+        #expect(seen?.host == "127.0.0.1")
+        #expect(seen?.port == 22)
+        #expect(seen?.device?.name == "pi1")
+    }
+
+    @Test func successAddsProbeSuccessAndDuration() async throws {
+        let handler = ProbeHandler(probers: ProberRegistry(tcp: FakeProber()))
+        let reply = await handler.handle(ProbeRequest(target: "127.0.0.5:80", module: "tcp_connect"), config: Self.config())
+        guard case let .metrics(text) = reply else { Issue.record("expected metrics, got \(reply)"); return }
+        let families = try ExpositionParser.parse(text)
+        let set = MetricSet(families)
+        #expect(set.sample(named: "probe_success") == 1)
+        #expect(set.sample(named: "fake_value") == 42)
+        #expect((set.sample(named: "probe_duration_seconds") ?? -1) >= 0)
+    }
+
+    @Test func slowProbeIsCutAtTheScrapeTimeoutMinusMargin() async throws {
+        let fake = FakeProber(delay: .seconds(30))
+        let handler = ProbeHandler(probers: ProberRegistry(tcp: fake))
+        let start = ContinuousClock.now
+        let reply = await handler.handle(ProbeRequest(target: "127.0.0.1:80", module: "tcp_connect", debug: true,
+                                                      scrapeTimeoutSeconds: 0.8), config: Self.config())
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .seconds(2), "0.8 s header − 0.5 s margin = 300 ms deadline, took \(elapsed)")
+        #expect(elapsed >= .milliseconds(290))
+        guard case let .debug(text) = reply else { Issue.record("expected debug"); return }
+        #expect(text.contains("timeout 300ms"))
+        #expect(text.contains("probe timed out after 300ms"))
+        #expect(text.contains("probe_success 0"))
+    }
+
+    @Test func moduleTimeoutCapsALongerScrapeTimeout() {
+        #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: 10) == .seconds(5))
+        #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: 3) == PrometheusDuration(milliseconds: 2500))
+        #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: nil) == .seconds(5))
+        #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: 0.2) == PrometheusDuration(milliseconds: 50))
+        #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: .nan) == .seconds(5))
+    }
+
+    @Test func debugOutputHasLogMetricsAndModuleButNoSecret() async {
+        let handler = ProbeHandler(probers: ProberRegistry(tcp: FakeProber()))
+        let reply = await handler.handle(ProbeRequest(target: "pi1:22", module: "tcp_connect", debug: true), config: Self.config())
+        guard case let .debug(text) = reply else { Issue.record("expected debug"); return }
+        #expect(text.contains("Logs for the probe:"))
+        #expect(text.contains("fake probe of 127.0.0.1:22"))
+        #expect(text.contains("Metrics that would have been returned:"))
+        #expect(text.contains("probe_success 1"))
+        #expect(text.contains("Module configuration:\nprober: tcp\ntimeout: 5s"))
+        #expect(!text.contains("hunter2"))
+    }
+
+    @Test func moduleWithIntervalIsProbedOncePerInterval() async {
+        let fake = FakeProber(delay: .milliseconds(50))
+        let handler = ProbeHandler(probers: ProberRegistry(tcp: fake))
+        let config = Self.config(interval: .seconds(60))
+        // Concurrent scrapes while the first probe runs share that run.
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<5 {
+                group.addTask { _ = await handler.handle(ProbeRequest(target: "127.0.0.1:80", module: "tcp_connect"), config: config) }
+            }
+        }
+        _ = await handler.handle(ProbeRequest(target: "127.0.0.1:80", module: "tcp_connect"), config: config)
+        #expect(fake.calls.withLock { $0 } == 1)
+        _ = await handler.handle(ProbeRequest(target: "127.0.0.2:80", module: "tcp_connect"), config: config)
+        #expect(fake.calls.withLock { $0 } == 2, "another target is its own cache entry")
+        let ages = await handler.cache.ages()
+        #expect(ages.map(\.target) == ["127.0.0.1:80", "127.0.0.2:80"])
+    }
+
+    @Test func statisticsCountByModuleAndResult() async {
+        let handler = ProbeHandler(probers: ProberRegistry(tcp: FakeProber(success: false)))
+        for _ in 0..<3 {
+            _ = await handler.handle(ProbeRequest(target: "127.0.0.1:80", module: "tcp_connect"), config: Self.config())
+        }
+        let set = MetricSet(handler.statistics.families())
+        #expect(set.sample(named: "vandine_exporter_probes_total", labels: ["module": "tcp_connect", "result": "failure"]) == 3)
+        #expect(set.sample(named: "vandine_exporter_probes_total", labels: ["module": "tcp_connect", "result": "success"]) == 0)
+        #expect(set.sample(named: "vandine_exporter_probe_duration_seconds_count", labels: ["module": "tcp_connect"]) == 3)
+        #expect(handler.history.failures.count == 3)
+    }
+}
+
+@Suite struct ProbeTargetTests {
+    @Test(arguments: [
+        ("pi1", "pi1", nil), ("pi1:22", "pi1", 22), ("127.0.0.1:9100", "127.0.0.1", 9100),
+        ("[::1]:22", "::1", 22), ("[::1]", "::1", nil), ("fe80::1", "fe80::1", nil),
+    ] as [(String, String, Int?)])
+    func splits(_ text: String, _ host: String, _ port: Int?) {
+        let split = ProbeTarget.split(text)
+        #expect(split?.host == host)
+        #expect(split?.port == port)
+    }
+
+    @Test(arguments: ["", ":22", "pi1:", "pi1:0", "pi1:65536", "pi1:ssh", "a b", "http://x", "[pi1]:22", "[::1", "user@host", "1:2:3:zz"])
+    func rejects(_ text: String) {
+        #expect(ProbeTarget.split(text) == nil)
+    }
+}
+
+@Suite struct LibSSHTests {
+    @Test func libsshLinksAndReportsItsVersion() {
+        let version = LibSSH.version
+        #expect(version.first?.isNumber == true, "got \(version)")
+        #expect(version.contains("."))
+    }
+}

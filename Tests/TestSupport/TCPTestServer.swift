@@ -1,0 +1,48 @@
+import NIOCore
+import NIOPosix
+
+/// A real TCP listener on 127.0.0.1 for probe tests: accepts, optionally sends a banner, closes.
+public final class TCPTestServer: Sendable {
+    public let port: Int
+    private let channel: any Channel
+
+    /// Starts listening on a free loopback port.
+    public init(banner: String? = nil) async throws {
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { child in
+                child.pipeline.addHandler(GreetAndClose(banner: banner))
+            }
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress?.port ?? 0
+    }
+
+    public func stop() async {
+        try? await channel.close()
+    }
+}
+
+/// A loopback port that was free a moment ago (bind to port 0, read it, close).
+public func freeLoopbackPort() throws -> Int {
+    let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: "127.0.0.1", port: 0).wait()
+    let port = channel.localAddress?.port ?? 0
+    try channel.close().wait()
+    return port
+}
+
+/// Sends the banner (if any) once the connection is active, then closes it.
+private final class GreetAndClose: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let banner: String?
+
+    init(banner: String?) { self.banner = banner }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let banner {
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: banner)), promise: nil)
+        }
+        context.close(promise: nil)
+    }
+}
