@@ -25,6 +25,30 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
         if let line, let column { text += ":\(line):\(column)" }
         text += ": "
         if !path.isEmpty { text += path + ": " }
-        return text + message
+        return Self.oneLine(text + message)
+    }
+
+    /// Keys and values quoted from the file may hold line breaks or other control characters
+    /// (`"a\nb"` in YAML): they are written as `\n`, `\r`, `\t` or `\u{85}` so the error stays one line.
+    static func oneLine(_ text: String) -> String {
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+        }
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if isControl(scalar) {
+                    out += "\\u{" + String(scalar.value, radix: 16) + "}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
     }
 }

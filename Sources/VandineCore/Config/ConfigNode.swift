@@ -33,6 +33,15 @@ public struct ConfigNode {
         switch error {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
             return ConfigError(file: file, line: mark.line, column: mark.column, path: "", message: "invalid YAML: \(problem)")
+        case let .reader(problem, offset, _, yaml):
+            // libyaml's reader (e.g. "control characters are not allowed") gives an offset in
+            // characters, and Yams' own description of it is a multi-line snippet.
+            guard let offset else {
+                return ConfigError(file: file, line: nil, column: nil, path: "", message: "invalid YAML: \(problem)")
+            }
+            let lines = yaml.prefix(offset).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            return ConfigError(file: file, line: lines.count, column: (lines.last?.unicodeScalars.count ?? 0) + 1,
+                               path: "", message: "invalid YAML: \(problem)")
         case let .duplicatedKeysInMapping(duplicates, context):
             let mark = context.mark
             return ConfigError(file: file, line: mark.line, column: mark.column, path: "",

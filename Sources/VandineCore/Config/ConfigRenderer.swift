@@ -61,7 +61,9 @@ public enum ConfigRenderer {
         return out
     }
 
-    /// A YAML double-quoted scalar, escaping what YAML requires.
+    /// A YAML double-quoted scalar, escaping what YAML requires: C0, DEL and C1 control characters
+    /// (libyaml refuses to read them, and reads NEL U+0085 as a line break), the non-characters
+    /// U+FFFE and U+FFFF (refused too) and the line breaks U+2028 and U+2029.
     static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -72,8 +74,10 @@ public enum ConfigRenderer {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
                     out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+                } else if [0x2028, 0x2029, 0xFFFE, 0xFFFF].contains(scalar.value) {
+                    out += "\\u" + String(scalar.value, radix: 16)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
