@@ -90,7 +90,7 @@ build_harness() {  # name source
     local name=$1 source=$2
     if stale "$BIN/fuzz-$name" "$source" "$OBJ/libVandineCore.a"; then
         echo "fuzz: building fuzz-$name" >&2
-        swiftc_in_obj "${SANITIZE[@]}" -parse-as-library -O -g -swift-version 6 \
+        swiftc_in_obj "${SANITIZE[@]}" -parse-as-library -O -g -swift-version 6 -use-ld=lld \
             -I . -Xcc "-I$ROOT/$OBJ/include/CCrypt" "${YAML_FLAGS[@]}" \
             "$ROOT/$source" -o "$ROOT/$BIN/fuzz-$name" \
             -L . -lVandineCore -lYams -lCYaml -lCCrypt -lcrypt

@@ -6,12 +6,13 @@ public final class TCPTestServer: Sendable {
     public let port: Int
     private let channel: any Channel
 
-    /// Starts listening on a free loopback port.
-    public init(banner: String? = nil) async throws {
+    /// Starts listening on a free loopback port. With `silent`, connections are accepted and then
+    /// left open with nothing sent (a hung service).
+    public init(banner: String? = nil, silent: Bool = false) async throws {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
-                child.pipeline.addHandler(GreetAndClose(banner: banner))
+                silent ? child.eventLoop.makeSucceededVoidFuture() : child.pipeline.addHandler(GreetAndClose(banner: banner))
             }
         channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
         port = channel.localAddress?.port ?? 0

@@ -1,0 +1,45 @@
+# Vandine Network Monitor — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+# Debian packages: building (libssh, libcurl, libcrypt, pkg-config), testing (promtool, curl, openssl).
+BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libcrypt-dev pkg-config
+TEST_PACKAGES := prometheus curl openssl
+BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RUN_ARGS ?=
+
+.PHONY: help run test bench fuzz build release deps test-deps bench-deps clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: deps release ## Install what is missing, build, run the exporter (embedded default config unless RUN_ARGS says otherwise)
+	./.build/release/vandine-exporter $(RUN_ARGS)
+
+test: test-deps ## Install what is missing, build, run every test against real local servers
+	$(SWIFT) build --build-tests
+	bash scripts/run-tests.sh
+
+bench: bench-deps release ## Benchmarks side by side with the reference tools (not part of make test)
+	VANDINE_BIN=.build/release/vandine-exporter bash benchmarks/probe_tcp.sh
+
+fuzz: deps ## Fuzz the exposition parser and the config loader (FUZZ_SECONDS each, default 600)
+	bash scripts/fuzz.sh
+
+build: deps ## Debug build
+	$(SWIFT) build
+
+release: deps ## Release build
+	$(SWIFT) build -c release
+
+deps: ## Install the Debian packages the build needs
+	@bash scripts/apt-install.sh $(BUILD_PACKAGES)
+
+test-deps: deps
+	@bash scripts/apt-install.sh $(TEST_PACKAGES)
+
+bench-deps: deps
+	@bash scripts/apt-install.sh $(BENCH_PACKAGES)
+
+clean: ## Remove build outputs
+	rm -rf .build fuzz/bin

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import TestSupport
+import VandineCore
+
+/// The real `vandine-exporter` binary over real HTTP: promtool on its output, SIGHUP reload, TLS,
+/// basic auth, `--config.check` and graceful shutdown. Serialized: each test owns a process.
+@Suite(.serialized) struct EndToEndTests {
+    static let config = """
+        modules:
+          tcp_connect:
+            prober: tcp
+            timeout: 5s
+          banner:
+            prober: tcp
+            timeout: 30s
+            tcp:
+              expect_banner: "^SSH-"
+        devices:
+          - name: self
+            address: 127.0.0.1
+            modules: [tcp_connect]
+        allowed_targets:
+          - 127.0.0.0/8
+        """
+
+    @Test func metricsAndProbeOutputPassPromtool() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try await TCPTestServer()
+        defer { Task { await server.stop() } }
+        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
+        defer { exporter.stop() }
+
+        let probe = try Curl.request(exporter.url("/probe?module=tcp_connect&target=127.0.0.1:\(server.port)"))
+        #expect(probe.status == 200)
+        #expect(probe.body.contains("probe_success 1\n"))
+        let failed = try Curl.request(exporter.url("/probe?module=tcp_connect&target=self:1"))
+        #expect(failed.body.contains("probe_success 0\n"))
+        let metrics = try Curl.request(exporter.url("/metrics"))
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("vandine_exporter_probes_total{module=\"tcp_connect\",result=\"success\"} 1\n"))
+
+        for (name, body) in [("probe", probe.body), ("failed probe", failed.body), ("metrics", metrics.body)] {
+            let lint = try Command.run("promtool", ["check", "metrics"], input: body)
+            #expect(lint.status == 0, "promtool on \(name): \(lint.stdout)\(lint.stderr)")
+            #expect(lint.stdout.isEmpty && lint.stderr.isEmpty, "promtool on \(name): \(lint.stdout)\(lint.stderr)")
+        }
+    }
+
+    @Test func sighupWithABrokenConfigKeepsServingAndReportsIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try directory.write("vandine.yml", Self.config)
+        let exporter = try ExporterProcess(arguments: ["--config.file", file])
+        defer { exporter.stop() }
+
+        _ = try directory.write("vandine.yml", "devices:\n  - name: x\n    address: 127.0.0.1\n    ssh: {user: pi, port: 70000}\n")
+        exporter.send(SIGHUP)
+        #expect(try await Self.waitFor(exporter, metric: "vandine_exporter_config_last_reload_successful 0\n"))
+        #expect(exporter.log.contains("vandine.yml:4:27: devices[0].ssh.port: must be 1-65535, got 70000"))
+        // The previous config is still in force: module tcp_connect and device "self" exist.
+        let probe = try Curl.request(exporter.url("/probe?module=tcp_connect&target=self:1"))
+        #expect(probe.status == 200)
+
+        _ = try directory.write("vandine.yml", Self.config)
+        exporter.send(SIGHUP)
+        #expect(try await Self.waitFor(exporter, metric: "vandine_exporter_config_last_reload_successful 1\n"))
+    }
+
+    @Test func sigtermCancelsInFlightProbesAndExitsWithinTwoSeconds() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let hung = try await TCPTestServer(silent: true)
+        defer { Task { await hung.stop() } }
+        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
+        defer { exporter.stop() }
+
+        // A probe that would wait 30 s for a banner that never comes.
+        let scrape = Process()
+        scrape.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        scrape.arguments = ["-s", "-o", "/dev/null", exporter.url("/probe?module=banner&target=127.0.0.1:\(hung.port)")]
+        try scrape.run()
+        defer { if scrape.isRunning { scrape.terminate() } }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(exporter.process.isRunning)
+
+        let seconds = exporter.stop(within: 5)
+        #expect(seconds != nil, "exporter had to be killed")
+        #expect((seconds ?? 99) < 2.0, "took \(seconds ?? -1) s")
+        #expect(exporter.process.terminationStatus == 0)
+    }
+
+    @Test func tlsWithTheCASucceedsAndPlainHTTPFails() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ca = try TestCertificates(in: directory)
+        let web = try directory.write("web.yml", """
+            tls_server_config:
+              cert_file: \(ca.serverCertificate)
+              key_file: \(ca.serverKey)
+            """)
+        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config),
+                                                       "--web.config.file", web],
+                                           tls: true, curlExtra: ["--cacert", ca.certificate])
+        defer { exporter.stop() }
+
+        let secure = try Curl.request(exporter.url("/metrics"), extra: ["--cacert", ca.certificate])
+        #expect(secure.status == 200)
+        #expect(secure.body.contains("vandine_exporter_build_info"))
+        let untrusted = try Curl.request(exporter.url("/metrics"))
+        #expect(untrusted.status == 0, "without the CA the certificate must not verify")
+        let plain = try Curl.request("http://127.0.0.1:\(exporter.port)/metrics")
+        #expect(plain.status != 200)
+    }
+
+    @Test func basicAuthOnTheRealServer() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let web = try directory.write("web.yml", "basic_auth_users:\n  admin: \(BasicAuthFixtures.hunter2Hash)\n")
+        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config),
+                                                       "--web.config.file", web])
+        defer { exporter.stop() }
+        #expect(try Curl.request(exporter.url("/metrics")).status == 401)
+        #expect(try Curl.request(exporter.url("/metrics"), extra: ["-u", "admin:wrong"]).status == 401)
+        #expect(try Curl.request(exporter.url("/metrics"), extra: ["-u", "admin:hunter2"]).status == 200)
+        #expect(!exporter.log.contains("hunter2"))
+    }
+
+    @Test func configCheckPrintsOKOrTheErrorLine() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let good = try Command.run(ExporterProcess.binary, ["--config.check", "--config.file", try directory.write("good.yml", Self.config)])
+        #expect(good.status == 0)
+        #expect(good.stdout == "config OK\n")
+        let bad = try Command.run(ExporterProcess.binary, ["--config.check", "--config.file",
+                                                          try directory.write("bad.yml", "modules:\n  m:\n    prober: tcp\n    timeout: soon\n")])
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "bad.yml:4:14: modules.m.timeout: must be a duration like 500ms, 10s or 1m30s, got soon\n")
+        let embedded = try Command.run(ExporterProcess.binary, ["--config.check"])
+        #expect(embedded.status == 0)
+        #expect(embedded.stdout == "config OK\n")
+    }
+
+    /// Polls `/metrics` until it contains `metric` (bounded: 5 s).
+    static func waitFor(_ exporter: ExporterProcess, metric: String) async throws -> Bool {
+        for _ in 0..<100 {
+            if try Curl.request(exporter.url("/metrics")).body.contains(metric) { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+}
