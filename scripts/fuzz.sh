@@ -106,10 +106,11 @@ run_harness() {  # name
     local dict=()
     [ -f "fuzz/$name.dict" ] && dict=(-dict="fuzz/$name.dict")
     mkdir -p "$corpus" "$artifacts"
-    # New inputs are written to the first folder (the corpus); the seeds are only read.
+    # New inputs are written to the first folder (the corpus); the seeds are only read. stdin is
+    # /dev/null so a `password_file: /dev/stdin` input cannot block on the terminal.
     SWIFT_BACKTRACE=enable=no "$BIN/fuzz-$name" -max_total_time="$FUZZ_SECONDS" -timeout="$FUZZ_TIMEOUT" \
         -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
-        "$corpus" "fuzz/seeds/$name" > "$BIN/fuzz-$name.log" 2>&1
+        "$corpus" "fuzz/seeds/$name" < /dev/null > "$BIN/fuzz-$name.log" 2>&1
 }
 
 NAMES=(exposition config)

@@ -53,26 +53,11 @@ struct VandineExporterCommand: AsyncParsableCommand {
 
         let loader = ExporterState.loader(configFile: configFile)
         if configCheck {
-            do {
-                _ = try loader()
-                if let webConfigFile { _ = try WebConfig.load(path: webConfigFile) }
-                print("config OK")
-                return
-            } catch {
-                printError("\(error)")
-                throw ExitCode(1)
-            }
+            guard checkConfigs(loader: loader) else { throw ExitCode(1) }
+            return
         }
 
-        let config: ReloadableConfig<ExporterConfig>
-        let webConfig: WebConfig
-        do {
-            config = try ReloadableConfig(loader: loader)
-            webConfig = try webConfigFile.map { path throws(ConfigError) in try WebConfig.load(path: path) } ?? WebConfig()
-        } catch {
-            logger.critical("cannot load configuration", metadata: ["err": "\(error)"])
-            throw ExitCode(1)
-        }
+        guard let (config, webConfig) = loadConfigs(loader: loader, logger: logger) else { throw ExitCode(1) }
         let source = configFile ?? DefaultConfig.fileName
         let state = ExporterState(config: config, configSource: source, logger: logger)
         let address = ListenAddress(listenAddress)!
@@ -92,6 +77,34 @@ struct VandineExporterCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         logger.info("vandine-exporter stopped")
+    }
+
+    /// The initial configs; nil (after logging why) when either cannot be loaded. Kept out of the
+    /// async `run()`: Swift 6.3's optimizer crashes on typed throws inside that coroutine.
+    private func loadConfigs(loader: @escaping ReloadableConfig<ExporterConfig>.Loader,
+                             logger: Logger) -> (ReloadableConfig<ExporterConfig>, WebConfig)? {
+        do {
+            let config = try ReloadableConfig(loader: loader)
+            var webConfig = WebConfig()
+            if let webConfigFile { webConfig = try WebConfig.load(path: webConfigFile) }
+            return (config, webConfig)
+        } catch {
+            logger.critical("cannot load configuration", metadata: ["err": "\(error)"])
+            return nil
+        }
+    }
+
+    /// `--config.check`: prints `config OK` or the error line.
+    private func checkConfigs(loader: ReloadableConfig<ExporterConfig>.Loader) -> Bool {
+        do {
+            _ = try loader()
+            if let webConfigFile { _ = try WebConfig.load(path: webConfigFile) }
+            print("config OK")
+            return true
+        } catch {
+            printError("\(error)")
+            return false
+        }
     }
 
     private func printError(_ message: String) {
