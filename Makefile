@@ -7,6 +7,9 @@ TEST_PACKAGES := prometheus curl openssl
 BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_ARGS ?=
+# Release: Swift runtime and Foundation linked statically, lld with packed relative relocations
+# (DT_RELR): together they cut the exporter's resident memory by ~8 MiB (benchmarks/README.md).
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
 .PHONY: help run test bench fuzz build release deps test-deps bench-deps clean
 
@@ -29,8 +32,8 @@ fuzz: deps ## Fuzz the exposition parser and the config loader (FUZZ_SECONDS eac
 build: deps ## Debug build
 	$(SWIFT) build
 
-release: deps ## Release build
-	$(SWIFT) build -c release
+release: deps ## Release build (what `make run` and `make bench` use)
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 deps: ## Install the Debian packages the build needs
 	@bash scripts/apt-install.sh $(BUILD_PACKAGES)

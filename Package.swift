@@ -40,6 +40,8 @@ let package = Package(
             name: "CCrypt",
             linkerSettings: [.linkedLibrary("crypt")]
         ),
+        // Start-up constructor that keeps the executable's resident memory to the pages it uses.
+        .target(name: "CResidentMemory"),
         .target(
             name: "VandineCore",
             dependencies: [
@@ -71,6 +73,7 @@ let package = Package(
         .executableTarget(
             name: "VandineExporter",
             dependencies: [
+                "CResidentMemory",
                 "VandineCore",
                 "Probes",
                 .product(name: "Hummingbird", package: "hummingbird"),

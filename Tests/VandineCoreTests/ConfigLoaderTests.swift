@@ -75,6 +75,12 @@ import Testing
         }
     }
 
+    @Test func shippedExampleIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let config = try ConfigLoader(environment: [:]).load(path: root.appendingPathComponent("examples/vandine.yml").path)
+        #expect(config.devices.map(\.name) == ["pi0", "pi1", "router"])
+    }
+
     @Test func embeddedDefaultConfigIsValid() throws {
         let config = try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml, file: "<default>")
         #expect(!config.modules.isEmpty)

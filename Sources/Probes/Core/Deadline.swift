@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Runs `operation` in its own task and returns its result, or nil once `timeout` has passed or the
@@ -8,16 +10,19 @@ func firstResult<T: Sendable>(within timeout: Duration,
                               _ operation: @escaping @Sendable () async -> T) async -> T? {
     let slot = ResultSlot<T>()
     let work = Task { slot.resume(with: await operation()) }
-    let timer = Task {
-        try? await Task.sleep(for: timeout)
-        if !Task.isCancelled { slot.resume(with: nil) }
+    // An event-loop timer rather than a sleeping Task: a cancelled Task.sleep stays queued in the
+    // global executor until its deadline, so at thousands of probes per second every fast probe
+    // would leave a timer holding memory for the whole module timeout. NIO removes a cancelled
+    // scheduled task at once.
+    let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+        slot.resume(with: nil)
     }
     let result = await withTaskCancellationHandler {
         await withCheckedContinuation { slot.install($0) }
     } onCancel: {
         slot.resume(with: nil)
     }
-    timer.cancel()  // don't leave a sleeping task behind every fast probe
+    timer.cancel()
     if result == nil { work.cancel() }
     return result
 }
@@ -63,5 +68,14 @@ private final class ResultSlot<T: Sendable>: Sendable {
             }
         }
         continuation?.resume(returning: value)
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating, for NIO's TimeAmount.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product + attoseconds / 1_000_000_000
     }
 }

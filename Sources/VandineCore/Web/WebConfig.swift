@@ -116,14 +116,8 @@ public struct WebConfig: Sendable, Equatable {
 
     /// Loads the file at `path`; relative paths inside are resolved against its folder.
     public static func load(path: String) throws(ConfigError) -> WebConfig {
-        let name = (path as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, line: nil, column: nil, path: "", message: "cannot read file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: name, line: nil, column: nil, path: "", message: "file is not valid UTF-8")
-        }
-        return try parse(yaml: text, file: name, baseDirectory: (path as NSString).deletingLastPathComponent)
+        let file = try ConfigFile.read(path: path)
+        return try parse(yaml: file.text, file: file.name, baseDirectory: file.directory)
     }
 
     /// Parses YAML text; `file` is the name used in error messages and `baseDirectory` the folder that

@@ -1,0 +1,22 @@
+import Foundation
+
+/// A configuration file read from disk: its text, the name errors call it by, and the folder that
+/// relative `*_file` paths inside it are resolved against.
+public struct ConfigFile: Sendable {
+    public let text: String
+    /// The file's last path component, as error lines show it.
+    public let name: String
+    public let directory: String
+
+    /// Reads `path`; an unreadable or non-UTF-8 file is a one-line `ConfigError`.
+    public static func read(path: String) throws(ConfigError) -> ConfigFile {
+        let name = (path as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, line: nil, column: nil, path: "", message: "cannot read file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: name, line: nil, column: nil, path: "", message: "file is not valid UTF-8")
+        }
+        return ConfigFile(text: text, name: name, directory: (path as NSString).deletingLastPathComponent)
+    }
+}
