@@ -40,8 +40,6 @@ let package = Package(
             name: "CCrypt",
             linkerSettings: [.linkedLibrary("crypt")]
         ),
-        // Start-up constructor that keeps the executable's resident memory to the pages it uses.
-        .target(name: "CResidentMemory"),
         .target(
             name: "VandineCore",
             dependencies: [
@@ -73,7 +71,6 @@ let package = Package(
         .executableTarget(
             name: "VandineExporter",
             dependencies: [
-                "CResidentMemory",
                 "VandineCore",
                 "Probes",
                 .product(name: "Hummingbird", package: "hummingbird"),

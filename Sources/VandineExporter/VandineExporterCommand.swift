@@ -1,5 +1,4 @@
 import ArgumentParser
-import CResidentMemory
 import Foundation
 import Hummingbird
 import Logging
@@ -66,7 +65,6 @@ struct VandineExporterCommand: AsyncParsableCommand {
         logger.info("starting vandine-exporter", metadata: [
             "version": "\(BuildInfo.version)", "address": "\(listenAddress)", "config": "\(source)",
             "tls": "\(webConfig.tls != nil)", "basic_auth": "\(!webConfig.basicAuthUsers.isEmpty)",
-            "random_access_mappings": "\(vandine_random_access_mappings())",
         ])
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: SignalReloadService(state: state))],

@@ -21,7 +21,7 @@ public final class ExporterProcess: @unchecked Sendable {
         port = try freeLoopbackPort()
         scheme = tls ? "https" : "http"
         logFile = NSTemporaryDirectory() + "vandine-exporter-\(port).log"
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments + ["--web.listen-address", "127.0.0.1:\(port)"]
         process.standardError = FileHandle(forWritingAtPath: logFile)
