@@ -71,8 +71,8 @@ struct VandineExporterCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
-        // In-flight probes get one second to finish, then they are cancelled: exit stays under 2 s.
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(1)
+        // In-flight probes get half a second to finish, then they are cancelled: exit stays under 2 s.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(500)
         groupConfiguration.maximumCancellationDuration = .milliseconds(500)
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
