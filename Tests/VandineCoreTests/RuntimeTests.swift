@@ -89,4 +89,12 @@ import Testing
         reparsed.devices[0].ssh?.password = original.devices[0].ssh?.password
         #expect(reparsed == original)
     }
+
+    @Test func awkwardCharactersSurviveTheRoundTrip() throws {
+        // C1 controls, NEL, line/paragraph separators and non-characters: YAML must see them escaped.
+        let value = "a\u{80}b\u{85}c\u{2028}d\u{FFFE}e\u{7F}\"\\\n\t"
+        let config = ExporterConfig(devices: [DeviceConfig(name: "pi1", address: "127.0.0.1", labels: ["note": value])])
+        let reparsed = try ConfigLoader(environment: [:]).parse(yaml: ConfigRenderer.render(config), file: "rendered.yml")
+        #expect(reparsed.devices.first?.labels["note"] == value)
+    }
 }

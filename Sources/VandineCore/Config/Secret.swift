@@ -22,6 +22,8 @@ struct SecretReader {
     let environment: [String: String]
     /// Directory that relative `*_file` paths are resolved against (the config file's folder).
     let baseDirectory: String
+    /// Secrets are passwords and tokens; anything bigger is a wrong path.
+    static let maximumSecretFileSize = 64 * 1024
 
     /// Reads `key` or `key_file` from `mapping`; nil when neither is set, an error when both are.
     func secret(_ key: String, in mapping: ConfigMapping) throws(ConfigError) -> Secret? {
@@ -33,7 +35,16 @@ struct SecretReader {
         if let inline { return Secret(try expand(inline)) }
         if let file {
             let given = try file.nonEmptyString()
-            guard let data = FileManager.default.contents(atPath: resolve(given)) else {
+            let path = resolve(given)
+            // Only regular files of sane size: `/dev/zero` or a FIFO would hang the loader.
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            guard let attributes, attributes[.type] as? FileAttributeType == .typeRegular else {
+                throw file.error("cannot read file \(given)")
+            }
+            guard (attributes[.size] as? Int ?? 0) <= Self.maximumSecretFileSize else {
+                throw file.error("file \(given) is larger than \(Self.maximumSecretFileSize) bytes")
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
                 throw file.error("cannot read file \(given)")
             }
             var text = String(decoding: data, as: UTF8.self)
