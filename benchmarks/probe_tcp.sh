@@ -273,6 +273,10 @@ run_one() { # name pid port
     R[$name.cpu]=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / t}')
     R[$name.cpu1k]=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" -v n="$reqs" 'BEGIN {printf "%.4f", (b - a) / t / n * 1000}')
     R[$name.hwm]=$(awk -v k="$(status_kib "$pid" VmHWM)" 'BEGIN {printf "%.1f", k / 1024}')
+    # Private (anonymous: heap, stacks) vs file-backed (code and data pages of the binary and its
+    # libraries) resident memory at the end of the run: they explain where RSS goes.
+    R[$name.anon]=$(awk -v k="$(status_kib "$pid" RssAnon)" 'BEGIN {printf "%.1f", k / 1024}')
+    R[$name.file]=$(awk -v k="$(status_kib "$pid" RssFile)" 'BEGIN {printf "%.1f", k / 1024}')
     R[$name.rssmax]=$(awk -v k="$(cat "$TMP/$name.rssmax" 2>/dev/null || echo 0)" 'BEGIN {printf "%.1f", k / 1024}')
     R[$name.lcpu]=$(awk -v a="$l0" -v b="$l1" -v t="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / t}')
     R[$name.overflows]=$((o1 - o0))
@@ -326,6 +330,10 @@ report() {
         "$(ratio "${R[vandine.hwm]}" "${R[blackbox.hwm]}")" "lower"
     printf '%-26s %12s %12s %12s  %s\n' "max sampled RSS MiB" "${R[vandine.rssmax]}" "${R[blackbox.rssmax]}" \
         "$(ratio "${R[vandine.rssmax]}" "${R[blackbox.rssmax]}")" "lower"
+    printf '%-26s %12s %12s %12s  %s\n' "  of which private MiB" "${R[vandine.anon]}" "${R[blackbox.anon]}" \
+        "$(ratio "${R[vandine.anon]}" "${R[blackbox.anon]}")" "lower"
+    printf '%-26s %12s %12s %12s  %s\n' "  of which file-backed MiB" "${R[vandine.file]}" "${R[blackbox.file]}" \
+        "$(ratio "${R[vandine.file]}" "${R[blackbox.file]}")" "lower"
     echo
     printf '%-26s %12s %12s\n' "requests" "${R[vandine.reqs]}" "${R[blackbox.reqs]}"
     printf '%-26s %12s %12s\n' "exporter CPU s" "${R[vandine.cpu]}" "${R[blackbox.cpu]}"

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Probes
+import VandineCore
 
 extension Router {
     /// `GET /probe?target=&module=[&debug=true]`.
@@ -15,11 +16,8 @@ extension Router {
                 scrapeTimeoutSeconds: request.headers[timeoutHeader].flatMap(Double.init)
             )
             let reply = await state.handler.handle(probeRequest, config: state.config.current)
-            let contentType = if case .metrics = reply { exposition } else { "text/plain; charset=utf-8" }
+            let contentType = if case .metrics = reply { ExpositionEncoder.contentType } else { "text/plain; charset=utf-8" }
             return .text(reply.body, status: .init(code: reply.statusCode), contentType: contentType)
         }
     }
 }
-
-/// Content type of the Prometheus text format.
-let exposition = "text/plain; version=0.0.4; charset=utf-8"
