@@ -1,8 +1,8 @@
 # Vandine Network Monitor — the two commands are `make run` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-# Debian packages: building (libssh, libcurl, libcrypt, pkg-config), testing (promtool, curl, openssl).
-BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libcrypt-dev pkg-config
+# Debian packages: building (libssh, libcurl, libcrypt, libyaml, pkg-config), testing (promtool, curl, openssl).
+BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libcrypt-dev libyaml-dev pkg-config
 TEST_PACKAGES := prometheus curl openssl
 BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

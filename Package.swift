@@ -16,9 +16,9 @@ let package = Package(
         .library(name: "AlertCore", targets: ["AlertCore"]),
     ],
     dependencies: [
-        // ConfigurationSupport (swift-configuration) is not used: leaving the trait off saves build time.
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // No traits: ConfigurationSupport (swift-configuration) is unused, and FullFoundation would
+        // link Foundation with ICU into the exporter (benchmarks/README.md: memory).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -36,6 +36,11 @@ let package = Package(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl")]
         ),
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
         .target(
             name: "CCrypt",
             linkerSettings: [.linkedLibrary("crypt")]
@@ -44,7 +49,7 @@ let package = Package(
             name: "VandineCore",
             dependencies: [
                 "CCrypt",
-                .product(name: "Yams", package: "Yams"),
+                "CYAML",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

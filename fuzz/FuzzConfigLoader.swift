@@ -1,7 +1,7 @@
 // libFuzzer harness for the exporter config loader (`vandine.yml`) and the web config loader
 // (`--web.config.file`).
 //
-// Build and run: `bash scripts/fuzz.sh` (compiles CYaml, Yams, the VandineCore files the loaders
+// Build and run: `bash scripts/fuzz.sh` (compiles the VandineCore files the loaders (with libyaml)
 // need and this file with -sanitize=fuzzer,address). By hand:
 //   SWIFT_BACKTRACE=enable=no fuzz/bin/fuzz-config -dict=fuzz/config.dict fuzz/corpus-config fuzz/seeds/config
 //

@@ -7,7 +7,7 @@
 #
 # Built with swiftc/clang straight from the sources, not with SwiftPM (SwiftPM executables need a
 # `main`, libFuzzer brings its own, and a second `swift build` would collide with a running one):
-# CYaml (C) -> Yams -> the VandineCore files the harnesses need (Config/, Time/, Web/, Exposition/;
+# the VandineCore files the harnesses need (Config/, Time/, Web/, Exposition/, Text/, with Debian's libyaml;
 # Runtime/ and Logging/ are left out so swift-log is not needed) + the CCrypt shim -> each harness.
 # Everything goes to fuzz/bin/ (git-ignored); corpora grow in fuzz/corpus-<name>/ (git-ignored),
 # seeded from fuzz/seeds/<name>/. A crash, timeout or OOM input is saved under
@@ -20,14 +20,9 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-600}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-20}   # seconds one input may take before it counts as a hang
 BIN=fuzz/bin
 OBJ=$BIN/build
-YAMS=.build/checkouts/Yams/Sources
 CORE=Sources/VandineCore
 SANITIZE=(-sanitize=fuzzer,address)
 
-if [ ! -d "$YAMS/Yams" ]; then
-    echo "fuzz: $YAMS missing, running swift package resolve" >&2
-    swift package resolve
-fi
 mkdir -p "$OBJ/include/CCrypt"
 
 # True when $1 is missing or older than any of the other arguments.
@@ -40,28 +35,10 @@ stale() {
 # swiftc -emit-library -static leaves its object files in the working directory: run it in $OBJ.
 swiftc_in_obj() { (cd "$OBJ" && swiftc "$@"); }
 
-YAML_FLAGS=(-Xcc "-I$ROOT/$YAMS/CYaml/include" -Xcc -DYAML_DECLARE_STATIC)
+# libyaml is Debian's (libyaml-dev, not instrumented); Sources/CYAML has its module map.
+YAML_FLAGS=(-I "$ROOT/Sources/CYAML")
 
-# 1. CYaml (libyaml), instrumented for coverage and ASan but without libFuzzer's main.
-if stale "$OBJ/libCYaml.a" "$YAMS/CYaml"; then
-    echo "fuzz: building CYaml" >&2
-    rm -f "$OBJ"/cyaml-*.o "$OBJ/libCYaml.a"
-    for source in "$YAMS"/CYaml/src/*.c; do
-        clang -c -O1 -g -fsanitize=fuzzer-no-link,address -DYAML_DECLARE_STATIC -I "$YAMS/CYaml/include" \
-            "$source" -o "$OBJ/cyaml-$(basename "$source" .c).o"
-    done
-    ar rcs "$OBJ/libCYaml.a" "$OBJ"/cyaml-*.o
-fi
-
-# 2. Yams. SWIFT_PACKAGE makes it `import CYaml` (the module map in CYaml/include) as under SwiftPM.
-if stale "$OBJ/libYams.a" "$YAMS/Yams" "$OBJ/libCYaml.a"; then
-    echo "fuzz: building Yams" >&2
-    swiftc_in_obj "${SANITIZE[@]}" -parse-as-library -O -g -DSWIFT_PACKAGE "${YAML_FLAGS[@]}" \
-        -module-name Yams -emit-module -emit-module-path Yams.swiftmodule \
-        -emit-library -static -o libYams.a "$ROOT/$YAMS"/Yams/*.swift
-fi
-
-# 3. CCrypt, with the module map SwiftPM would generate for its include/ folder.
+# 1. CCrypt, with the module map SwiftPM would generate for its include/ folder.
 if stale "$OBJ/libCCrypt.a" Sources/CCrypt; then
     echo "fuzz: building CCrypt" >&2
     clang -c -O1 -g -fsanitize=fuzzer-no-link,address -I Sources/CCrypt/include \
@@ -71,21 +48,21 @@ fi
 printf 'module CCrypt {\n    header "%s"\n    export *\n}\n' "$ROOT/Sources/CCrypt/include/CCrypt.h" \
     > "$OBJ/include/CCrypt/module.modulemap"
 
-# 4. The VandineCore subset, with the package's Swift settings (Swift 6 mode, ExistentialAny).
-CORE_SOURCES=("$CORE"/Config/*.swift "$CORE"/Time/*.swift "$CORE"/Web/*.swift "$CORE"/Exposition/*.swift)
+# 2. The VandineCore subset, with the package's Swift settings (Swift 6 mode, ExistentialAny).
+CORE_SOURCES=("$CORE"/Config/*.swift "$CORE"/Time/*.swift "$CORE"/Web/*.swift "$CORE"/Exposition/*.swift "$CORE"/Text/*.swift)
 if grep -l '^import Logging' "${CORE_SOURCES[@]}" >&2; then
     echo "fuzz: the files above import Logging; leave them out of CORE_SOURCES or add swift-log" >&2
     exit 2
 fi
-if stale "$OBJ/libVandineCore.a" "${CORE_SOURCES[@]}" "$OBJ/libYams.a" "$OBJ/libCCrypt.a"; then
-    echo "fuzz: building VandineCore (Config, Time, Web, Exposition)" >&2
+if stale "$OBJ/libVandineCore.a" "${CORE_SOURCES[@]}" "$OBJ/libCCrypt.a"; then
+    echo "fuzz: building VandineCore (Config, Time, Web, Exposition, Text)" >&2
     swiftc_in_obj "${SANITIZE[@]}" -parse-as-library -O -g -swift-version 6 -enable-upcoming-feature ExistentialAny \
         -I . -Xcc "-I$ROOT/$OBJ/include/CCrypt" "${YAML_FLAGS[@]}" \
         -module-name VandineCore -emit-module -emit-module-path VandineCore.swiftmodule \
         -emit-library -static -o libVandineCore.a "${CORE_SOURCES[@]/#/$ROOT/}"
 fi
 
-# 5. The harnesses.
+# 3. The harnesses.
 build_harness() {  # name source
     local name=$1 source=$2
     if stale "$BIN/fuzz-$name" "$source" "$OBJ/libVandineCore.a"; then
@@ -93,7 +70,7 @@ build_harness() {  # name source
         swiftc_in_obj "${SANITIZE[@]}" -parse-as-library -O -g -swift-version 6 -use-ld=lld \
             -I . -Xcc "-I$ROOT/$OBJ/include/CCrypt" "${YAML_FLAGS[@]}" \
             "$ROOT/$source" -o "$ROOT/$BIN/fuzz-$name" \
-            -L . -lVandineCore -lYams -lCYaml -lCCrypt -lcrypt
+            -L . -lVandineCore -lCCrypt -lcrypt -lyaml
     fi
 }
 build_harness exposition fuzz/FuzzExpositionParser.swift

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import Probes
 import VandineCore
@@ -46,7 +46,7 @@ enum StatusPage {
         for entry in entries {
             html += "<tr><td>\(entry.time.ISO8601Format())</td><td>\(escape(entry.module))</td><td>\(escape(entry.target))</td>"
             html += entry.success ? "<td>success</td>" : "<td class=fail>failure</td>"
-            html += "<td>\(String(format: "%.3f", entry.seconds))s</td><td><pre>\(escape(entry.log.joined(separator: "\n")))</pre></td></tr>"
+            html += "<td>\(entry.seconds.formatted(decimals: 3))s</td><td><pre>\(escape(entry.log.joined(separator: "\n")))</pre></td></tr>"
         }
         return html + "</table>"
     }
@@ -67,6 +67,6 @@ enum StatusPage {
     }
 
     static func urlEncode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+        text.percentEncoded
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import Logging
 import Probes
@@ -108,6 +108,6 @@ struct VandineExporterCommand: AsyncParsableCommand {
     }
 
     private func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        writeToStandardError(message + "\n")
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VandineCore
 
 /// The work every probe shares, done once (blackbox_exporter's handler): module lookup, target

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// The most recent probes for the status page. Failures are kept in a separate, longer list so a

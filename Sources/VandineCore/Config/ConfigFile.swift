@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A configuration file read from disk: its text, the name errors call it by, and the folder that
 /// relative `*_file` paths inside it are resolved against.
@@ -10,13 +10,13 @@ public struct ConfigFile: Sendable {
 
     /// Reads `path`; an unreadable or non-UTF-8 file is a one-line `ConfigError`.
     public static func read(path: String) throws(ConfigError) -> ConfigFile {
-        let name = (path as NSString).lastPathComponent
+        let name = path.lastPathComponent
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, line: nil, column: nil, path: "", message: "cannot read file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: name, line: nil, column: nil, path: "", message: "file is not valid UTF-8")
         }
-        return ConfigFile(text: text, name: name, directory: (path as NSString).deletingLastPathComponent)
+        return ConfigFile(text: text, name: name, directory: path.deletingLastPathComponent)
     }
 }

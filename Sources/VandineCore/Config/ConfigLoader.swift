@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Reads and validates `vandine.yml`. Every problem is a `ConfigError` naming file, line, column,
 /// key path and value; the first problem found is reported.

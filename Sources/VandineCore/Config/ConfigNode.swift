@@ -1,17 +1,15 @@
-import Foundation
-import Yams
+import FoundationEssentials
 
 /// A YAML node together with where it came from, so every conversion error can name the file,
-/// line, column and key path. Yams' Codable decoder loses positions and silently ignores unknown
-/// keys, so configuration is read through this small reader instead.
+/// line, column and key path, and unknown keys can be rejected (a Codable decoder does neither).
 public struct ConfigNode {
-    let node: Node
+    let node: YAMLNode
     /// Key path of this node, e.g. `devices[2].ssh`.
     public let path: String
     /// The file name used in error messages.
     public let file: String
 
-    init(node: Node, path: String, file: String) {
+    init(node: YAMLNode, path: String, file: String) {
         self.node = node
         self.path = path
         self.file = file
@@ -20,34 +18,10 @@ public struct ConfigNode {
     /// Parses a YAML document. An empty document yields an empty mapping.
     public static func parse(yaml: String, file: String) throws(ConfigError) -> ConfigNode {
         do {
-            let root = try Yams.compose(yaml: yaml) ?? Node.mapping(.init([]))
-            return ConfigNode(node: root, path: "", file: file)
-        } catch let error as YamlError {
-            throw ConfigNode.error(from: error, file: file)
+            return ConfigNode(node: try YAMLDocument.parse(yaml), path: "", file: file)
         } catch {
-            throw ConfigError(file: file, line: nil, column: nil, path: "", message: "cannot parse YAML: \(error)")
-        }
-    }
-
-    private static func error(from error: YamlError, file: String) -> ConfigError {
-        switch error {
-        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return ConfigError(file: file, line: mark.line, column: mark.column, path: "", message: "invalid YAML: \(problem)")
-        case let .reader(problem, offset, _, yaml):
-            // libyaml's reader (e.g. "control characters are not allowed") gives an offset in
-            // characters, and Yams' own description of it is a multi-line snippet.
-            guard let offset else {
-                return ConfigError(file: file, line: nil, column: nil, path: "", message: "invalid YAML: \(problem)")
-            }
-            let lines = yaml.prefix(offset).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-            return ConfigError(file: file, line: lines.count, column: (lines.last?.unicodeScalars.count ?? 0) + 1,
-                               path: "", message: "invalid YAML: \(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let mark = context.mark
-            return ConfigError(file: file, line: mark.line, column: mark.column, path: "",
-                               message: "duplicate key \(duplicates.map { "\"\($0)\"" }.joined(separator: ", "))")
-        default:
-            return ConfigError(file: file, line: nil, column: nil, path: "", message: "invalid YAML: \(error)")
+            throw ConfigError(file: file, line: error.mark?.line, column: error.mark?.column, path: "",
+                              message: "invalid YAML: \(error.message)")
         }
     }
 
@@ -56,62 +30,65 @@ public struct ConfigNode {
     /// An error positioned at this node.
     public func error(_ message: String) -> ConfigError {
         let mark = node.mark
-        return ConfigError(file: file, line: mark?.line, column: mark?.column, path: path, message: message)
+        return ConfigError(file: file, line: mark.line, column: mark.column, path: path, message: message)
     }
 
     /// How a scalar appears in error messages: quoted when it holds spaces or is empty.
     var quotedValue: String {
-        guard let text = node.scalar?.string else {
-            switch node {
-            case .mapping: return "a mapping"
-            case .sequence: return "a list"
-            default: return "an alias"
-            }
+        guard case let .scalar(text, _, _) = node else {
+            if case .mapping = node { return "a mapping" }
+            return "a list"
         }
         let needsQuotes = text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == ":" })
-        return needsQuotes ? "\"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"" : text
+        return needsQuotes ? "\"\(text.replacing("\"", with: "\\\""))\"" : text
     }
 
     /// True for `~`, `null` and an empty scalar: YAML's ways of writing "no value".
     public var isNull: Bool {
-        guard let scalar = node.scalar else { return false }
-        return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+        guard case let .scalar(text, plain, _) = node else { return false }
+        return plain && ["", "~", "null", "Null", "NULL"].contains(text)
+    }
+
+    /// The scalar's text and whether it was written plain (unquoted); nil for lists and mappings.
+    var scalar: (text: String, plain: Bool)? {
+        guard case let .scalar(text, plain, _) = node else { return nil }
+        return (text, plain)
     }
 
     // MARK: - Scalars
 
     /// The node as a string; mappings and lists are rejected.
     public func string() throws(ConfigError) -> String {
-        guard let scalar = node.scalar, !isNull else {
+        guard let scalar, !isNull else {
             throw error("must be a string, got \(isNull ? "nothing" : quotedValue)")
         }
-        return scalar.string
+        return scalar.text
     }
 
     /// A non-empty string.
     public func nonEmptyString() throws(ConfigError) -> String {
         let text = try string()
-        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw error("must not be empty") }
+        guard !text.trimmingBlanks().isEmpty else { throw error("must not be empty") }
         return text
     }
 
     /// An integer within `range`; the message names the range, e.g. `must be 1-65535, got 70000`.
     public func int(in range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        guard let scalar = node.scalar, scalar.style == .plain, let value = Int(scalar.string) else {
+        guard let scalar, scalar.plain, let value = Int(scalar.text) else {
             throw error("must be an integer \(range.lowerBound)-\(range.upperBound), got \(quotedValue)")
         }
         guard range.contains(value) else {
-            throw error("must be \(range.lowerBound)-\(range.upperBound), got \(scalar.string)")
+            throw error("must be \(range.lowerBound)-\(range.upperBound), got \(scalar.text)")
         }
         return value
     }
 
     /// `true` or `false` (YAML 1.1's yes/no/on/off are refused: they surprise people).
     public func bool() throws(ConfigError) -> Bool {
-        guard let scalar = node.scalar, scalar.style == .plain else {
+        guard let scalar, scalar.plain else {
             throw error("must be true or false, got \(quotedValue)")
         }
-        switch scalar.string {
+        switch scalar.text {
         case "true", "True", "TRUE": return true
         case "false", "False", "FALSE": return false
         default: throw error("must be true or false, got \(quotedValue)")
@@ -132,7 +109,7 @@ public struct ConfigNode {
     /// The node as a list of child nodes (`path[i]`).
     public func list() throws(ConfigError) -> [ConfigNode] {
         if isNull { return [] }
-        guard case let .sequence(sequence) = node else { throw error("must be a list, got \(quotedValue)") }
+        guard case let .sequence(sequence, _) = node else { throw error("must be a list, got \(quotedValue)") }
         return sequence.enumerated().map { index, child in
             ConfigNode(node: child, path: "\(path)[\(index)]", file: file)
         }
@@ -159,11 +136,13 @@ public struct ConfigNode {
     /// The node as a mapping with arbitrary keys (labels, user tables, module names).
     public func anyMapping() throws(ConfigError) -> ConfigMapping {
         if isNull { return ConfigMapping(entries: [], owner: self) }
-        guard case let .mapping(mapping) = node else { throw error("must be a mapping, got \(quotedValue)") }
+        guard case let .mapping(mapping, _) = node else { throw error("must be a mapping, got \(quotedValue)") }
         var entries: [(key: ConfigKey, value: ConfigNode)] = []
+        var seen = Set<String>()
         for (keyNode, valueNode) in mapping {
             let keyPath = ConfigNode(node: keyNode, path: path, file: file)
-            guard let name = keyNode.scalar?.string else { throw keyPath.error("keys must be strings") }
+            guard let name = keyPath.scalar?.text else { throw keyPath.error("keys must be strings") }
+            guard seen.insert(name).inserted else { throw keyPath.error("duplicate key \"\(name)\"") }
             let childPath = path.isEmpty ? name : "\(path).\(name)"
             entries.append((ConfigKey(string: name, node: ConfigNode(node: keyNode, path: childPath, file: file)),
                             ConfigNode(node: valueNode, path: childPath, file: file)))

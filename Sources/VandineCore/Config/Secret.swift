@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A secret value (password, passphrase, token). It never prints itself: `description`,
 /// `debugDescription` and string interpolation all give `<secret>`, so a secret cannot reach a log
@@ -66,7 +66,7 @@ struct SecretReader {
         guard text.contains("${") else { return text }
         var result = ""
         var rest = Substring(text)
-        while let start = rest.range(of: "${") {
+        while let start = rest.firstRange(of: "${") {
             result += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
                 throw node.error("unterminated ${ in environment variable reference")

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// `--log.format`: logfmt (Prometheus' default) or JSON, one record per line on stderr.
@@ -24,7 +24,7 @@ public struct LineLogHandler: LogHandler {
     }
 
     public static let standardError: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data(line.utf8))
+        writeToStandardError(line)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -65,7 +65,7 @@ public struct LineLogHandler: LogHandler {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
+                    out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The standard `process_*` metrics (as Prometheus' client libraries export them), read from
 /// `/proc/self`. Missing files (non-Linux) just mean fewer metrics.
@@ -39,7 +42,7 @@ public enum ProcessMetrics {
     private static func bootTime() -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
-            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+            return Double(line.dropFirst(6).trimmingBlanks())
         }
         return nil
     }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// The configuration a daemon is running with, and the outcome of the last reload. A reload that

@@ -1,5 +1,5 @@
 import CCrypt
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Checks HTTP basic-auth credentials against `basic_auth_users` (user → bcrypt hash), using
@@ -62,11 +62,11 @@ public final class BasicAuthVerifier: Sendable {
     /// Go's `Request.BasicAuth`); nil when it is not well-formed basic auth.
     static func credentials(fromAuthorizationHeader header: String?) -> (user: [UInt8], password: [UInt8])? {
         guard let header else { return nil }
-        let value = header.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+        let value = header.trimmingBlanks()
         guard let space = value.firstIndex(where: { $0 == " " || $0 == "\t" }),
               value[..<space].lowercased() == "basic"
         else { return nil }
-        let token = value[space...].trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+        let token = value[space...].trimmingBlanks()
         guard !token.isEmpty, !token.contains(where: { $0 == " " || $0 == "\t" }),
               let decoded = Data(base64Encoded: token)
         else { return nil }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The `--web.config.file` settings, in Prometheus exporter-toolkit's format:
 ///
@@ -183,13 +183,11 @@ public struct WebConfig: Sendable, Equatable {
     /// A path that names a readable regular file (not a directory), resolved against the config's folder.
     static func readableFile(_ node: ConfigNode, paths: SecretReader) throws(ConfigError) -> String {
         let path = paths.resolve(try node.nonEmptyString())
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-              FileManager.default.isReadableFile(atPath: path)
-        else {
+        guard FileManager.default.isReadableFile(atPath: path) else {
             throw node.error("cannot read file \(path)")
         }
-        guard !isDirectory.boolValue else { throw node.error("cannot read file \(path): it is a directory") }
+        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+        guard type != .typeDirectory else { throw node.error("cannot read file \(path): it is a directory") }
         return path
     }
 
