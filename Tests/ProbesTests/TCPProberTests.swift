@@ -32,7 +32,7 @@ import VandineCore
         let server = try await TCPTestServer(banner: "SSH-2.0-OpenSSH_9.2\r\n")
         defer { Task { await server.stop() } }
         var banner = module
-        banner.tcp.expectBanner = "^SSH-2\\.0-"
+        banner.tcp.expectBanner = RegularExpression("^SSH-2\\.0-")
         let outcome = await TCPProber().probe(target: ProbeTarget(host: "127.0.0.1", port: server.port), module: banner, log: ProbeLog())
         #expect(outcome.success)
         #expect(outcome.metrics.sample(named: "probe_failed_due_to_regex") == 0)
@@ -42,7 +42,7 @@ import VandineCore
         let server = try await TCPTestServer(banner: "220 smtp.example ESMTP\r\n")
         defer { Task { await server.stop() } }
         var banner = module
-        banner.tcp.expectBanner = "^SSH-2\\.0-"
+        banner.tcp.expectBanner = RegularExpression("^SSH-2\\.0-")
         let log = ProbeLog()
         let outcome = await TCPProber().probe(target: ProbeTarget(host: "127.0.0.1", port: server.port), module: banner, log: log)
         #expect(!outcome.success)

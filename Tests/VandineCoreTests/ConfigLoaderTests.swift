@@ -40,7 +40,7 @@ import Testing
         #expect(banner.timeout == PrometheusDuration(milliseconds: 90_000))
         #expect(banner.interval == PrometheusDuration.seconds(300))
         #expect(banner.tcp == TCPModuleOptions(preferredIPProtocol: .ip6, ipProtocolFallback: false,
-                                               expectBanner: "^SSH-2\\.0-", port: 22))
+                                               expectBanner: RegularExpression("^SSH-2\\.0-"), port: 22))
         #expect(config.modules["tcp_connect"]?.timeout == .seconds(3))
         #expect(config.devices.map(\.name) == ["pi1", "router"])
         let pi1 = config.devices[0]

@@ -65,8 +65,8 @@ public struct TCPProber: Prober {
             let banner = try await channel.executeThenClose { inbound, _ in
                 try await Self.readLine(from: inbound)
             }
-            let matched = Self.matches(banner, pattern: pattern)
-            log.log("banner \(banner.debugDescription) \(matched ? "matches" : "does not match") \(pattern.debugDescription)")
+            let matched = pattern.matches(banner)
+            log.log("banner \(banner.debugDescription) \(matched ? "matches" : "does not match") \(pattern.pattern.debugDescription)")
             metrics.gauge("probe_failed_due_to_regex", matched ? 0 : 1,
                           help: "Indicates if probe failed due to regex")
             return ProbeOutcome(success: matched, metrics: metrics)
@@ -87,10 +87,5 @@ public struct TCPProber: Prober {
         var line = String(decoding: bytes, as: UTF8.self)
         if line.hasSuffix("\r") { line.removeLast() }
         return line
-    }
-
-    static func matches(_ text: String, pattern: String) -> Bool {
-        guard let regex = try? Regex(pattern) else { return false }
-        return (try? regex.firstMatch(in: text)) != nil
     }
 }

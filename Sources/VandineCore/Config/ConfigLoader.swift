@@ -98,10 +98,7 @@ public struct ConfigLoader: Sendable {
         }
         if let fallback = map["ip_protocol_fallback"] { options.ipProtocolFallback = try fallback.bool() }
         if let expect = map["expect_banner"] {
-            let pattern = try expect.string()
-            do {
-                _ = try Regex(pattern)
-            } catch {
+            guard let pattern = RegularExpression(try expect.string()) else {
                 throw expect.error("invalid regular expression \(expect.quotedValue)")
             }
             options.expectBanner = pattern

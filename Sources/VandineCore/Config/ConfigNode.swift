@@ -40,7 +40,7 @@ public struct ConfigNode {
             return "a list"
         }
         let needsQuotes = text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == ":" })
-        return needsQuotes ? "\"\(text.replacing("\"", with: "\\\""))\"" : text
+        return needsQuotes ? "\"\(text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\\\""))\"" : text
     }
 
     /// True for `~`, `null` and an empty scalar: YAML's ways of writing "no value".

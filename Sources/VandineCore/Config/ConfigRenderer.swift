@@ -29,7 +29,7 @@ public enum ConfigRenderer {
             let tcp = module.tcp
             out += "tcp:\n  preferred_ip_protocol: \(tcp.preferredIPProtocol.rawValue)\n"
             out += "  ip_protocol_fallback: \(tcp.ipProtocolFallback)\n"
-            if let expect = tcp.expectBanner { out += "  expect_banner: \(quote(expect))\n" }
+            if let expect = tcp.expectBanner { out += "  expect_banner: \(quote(expect.pattern))\n" }
             if let port = tcp.port { out += "  port: \(port)\n" }
         }
         return out

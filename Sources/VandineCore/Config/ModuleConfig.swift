@@ -27,13 +27,13 @@ public struct TCPModuleOptions: Sendable, Equatable {
     public var preferredIPProtocol: IPProtocol
     /// Whether to try the other family when the preferred one has no address.
     public var ipProtocolFallback: Bool
-    /// A regular expression the first line the server sends (its banner) must match.
-    public var expectBanner: String?
+    /// A POSIX extended regular expression the first line the server sends (its banner) must match.
+    public var expectBanner: RegularExpression?
     /// Port used when the target has none (a device name or bare address).
     public var port: Int?
 
     public init(preferredIPProtocol: IPProtocol = .ip4, ipProtocolFallback: Bool = true,
-                expectBanner: String? = nil, port: Int? = nil) {
+                expectBanner: RegularExpression? = nil, port: Int? = nil) {
         self.preferredIPProtocol = preferredIPProtocol
         self.ipProtocolFallback = ipProtocolFallback
         self.expectBanner = expectBanner

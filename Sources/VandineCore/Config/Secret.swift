@@ -65,13 +65,18 @@ struct SecretReader {
         let text = try node.string()
         guard text.contains("${") else { return text }
         var result = ""
-        var rest = Substring(text)
-        while let start = rest.firstRange(of: "${") {
-            result += rest[..<start.lowerBound]
-            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+        var index = text.startIndex
+        while index < text.endIndex {
+            guard text[index...].hasPrefix("${") else {
+                result.append(text[index])
+                index = text.index(after: index)
+                continue
+            }
+            let nameStart = text.index(index, offsetBy: 2)
+            guard let end = text[nameStart...].firstIndex(of: "}") else {
                 throw node.error("unterminated ${ in environment variable reference")
             }
-            let name = String(rest[start.upperBound..<end])
+            let name = String(text[nameStart..<end])
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
                 throw node.error("invalid environment variable name \"\(name)\"")
             }
@@ -79,8 +84,8 @@ struct SecretReader {
                 throw node.error("environment variable \(name) is not set")
             }
             result += value
-            rest = rest[rest.index(after: end)...]
+            index = text.index(after: end)
         }
-        return result + rest
+        return result
     }
 }
