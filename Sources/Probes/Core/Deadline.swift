@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import Synchronization
+import VandineCore
 
 /// Runs `operation` in its own task and returns its result, or nil once `timeout` has passed or the
 /// caller is cancelled — whichever comes first. Unlike a task group it does not wait for an operation
@@ -68,14 +69,5 @@ private final class ResultSlot<T: Sendable>: Sendable {
             }
         }
         continuation?.resume(returning: value)
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating, for NIO's TimeAmount.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : product + attoseconds / 1_000_000_000
     }
 }

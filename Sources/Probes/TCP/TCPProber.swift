@@ -38,6 +38,7 @@ public struct TCPProber: Prober {
         log.log("resolved \(target.host) to \(address)")
 
         let connectStart = ContinuousClock.now
+        var connected = false
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.milliseconds(module.timeout.milliseconds))
@@ -53,6 +54,7 @@ public struct TCPProber: Prober {
             }
             // Cancelled on the way out, so a fast probe does not keep its channel alive until then.
             defer { closer.cancel() }
+            connected = true
             let connectDuration = (ContinuousClock.now - connectStart).inSeconds
             metrics.gauge("probe_tcp_connect_duration_seconds", connectDuration,
                           help: "Time taken to establish the TCP connection in seconds")
@@ -71,7 +73,7 @@ public struct TCPProber: Prober {
                           help: "Indicates if probe failed due to regex")
             return ProbeOutcome(success: matched, metrics: metrics)
         } catch {
-            log.log("connect to \(address) failed: \(error)")
+            log.log(connected ? "reading the banner from \(address) failed: \(error)" : "connect to \(address) failed: \(error)")
             return ProbeOutcome(success: false, metrics: metrics)
         }
     }
