@@ -98,7 +98,11 @@ public struct ConfigLoader: Sendable {
         }
         if let fallback = map["ip_protocol_fallback"] { options.ipProtocolFallback = try fallback.bool() }
         if let expect = map["expect_banner"] {
-            guard let pattern = RegularExpression(try expect.string()) else {
+            let text = try expect.string()
+            if let problem = RegularExpression.problem(with: text) {
+                throw expect.error("regular expression is \(problem)")
+            }
+            guard let pattern = RegularExpression(text) else {
                 throw expect.error("invalid regular expression \(expect.quotedValue)")
             }
             options.expectBanner = pattern
