@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Logging
 import Probes
 import VandineCore
@@ -11,7 +10,6 @@ final class ExporterState: Sendable {
     /// Where the config came from (`--config.file` or the embedded default), for logs and `/`.
     let configSource: String
     let logger: Logger
-    let startTime = Date()
 
     init(config: ReloadableConfig<ExporterConfig>, configSource: String, handler: ProbeHandler = ProbeHandler(),
          logger: Logger) {

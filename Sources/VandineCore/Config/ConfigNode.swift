@@ -115,13 +115,6 @@ public struct ConfigNode {
         }
     }
 
-    /// A list of strings.
-    public func stringList() throws(ConfigError) -> [String] {
-        var result: [String] = []
-        for item in try list() { result.append(try item.nonEmptyString()) }
-        return result
-    }
-
     /// The node as a mapping whose keys must all be in `allowedKeys`; the first unknown key is an
     /// error positioned at that key.
     public func mapping(allowedKeys: Set<String>) throws(ConfigError) -> ConfigMapping {
@@ -148,13 +141,6 @@ public struct ConfigNode {
                             ConfigNode(node: valueNode, path: childPath, file: file)))
         }
         return ConfigMapping(entries: entries, owner: self)
-    }
-
-    /// A mapping of string to string (labels).
-    public func stringMap() throws(ConfigError) -> [String: String] {
-        var result: [String: String] = [:]
-        for (key, value) in try anyMapping().entries { result[key.string] = try value.string() }
-        return result
     }
 }
 
