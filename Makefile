@@ -1,9 +1,9 @@
 # Vandine Network Monitor — the two commands are `make run` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-# Debian packages: building (libssh, libcurl, libcrypt, libyaml, pkg-config), testing (promtool, curl, openssl).
-BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libcrypt-dev libyaml-dev pkg-config
-TEST_PACKAGES := prometheus curl openssl
+# Debian packages: building (libssh, libcurl + OpenSSL, libcrypt, libyaml, ldns, pkg-config), testing (promtool, curl, openssl, dnsmasq, python3).
+BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-dev libldns-dev pkg-config
+TEST_PACKAGES := prometheus curl openssl dnsmasq-base python3
 BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_ARGS ?=

@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "VandineCore", targets: ["VandineCore"]),
         .library(name: "Probes", targets: ["Probes"]),
         .library(name: "AlertCore", targets: ["AlertCore"]),
+        .library(name: "CurlClient", targets: ["CurlClient"]),
+        .library(name: "WebServer", targets: ["WebServer"]),
     ],
     dependencies: [
         // No traits: ConfigurationSupport (swift-configuration) is unused, and FullFoundation would
@@ -41,6 +43,11 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        .systemLibrary(
+            name: "CLDNS",
+            pkgConfig: "ldns",
+            providers: [.apt(["libldns-dev"])]
+        ),
         .target(
             name: "CCrypt",
             linkerSettings: [.linkedLibrary("crypt")]
@@ -54,14 +61,43 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The project's one HTTP client (libcurl's multi interface); also carries SMTP for alerts.
+        .target(
+            name: "CurlClient",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What both daemons' HTTP servers share: web config -> TLS, basic auth, headers, admin routes.
+        .target(
+            name: "WebServer",
+            dependencies: [
+                "VandineCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Probes",
             dependencies: [
                 "VandineCore",
+                "CurlClient",
+                "CLDNS",
                 "CLibSSH",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -69,6 +105,7 @@ let package = Package(
             name: "AlertCore",
             dependencies: [
                 "VandineCore",
+                "CurlClient",
                 "CCurl",
             ],
             swiftSettings: swiftSettings
@@ -78,6 +115,8 @@ let package = Package(
             dependencies: [
                 "VandineCore",
                 "Probes",
+                "WebServer",
+                "CurlClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -113,6 +152,7 @@ let package = Package(
         .testTarget(name: "VandineCoreTests", dependencies: ["VandineCore", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlertCoreTests", dependencies: ["AlertCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VandineExporterTests",
             dependencies: [

@@ -1,0 +1,1 @@
+// The curl engine lands here (see CurlEngine.swift).

@@ -1,0 +1,1 @@
+// Shared web-server pieces land here.
