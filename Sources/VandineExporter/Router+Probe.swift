@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import WebServer
 import Probes
 import VandineCore
 
@@ -15,9 +16,8 @@ extension Router {
                 debug: query.get("debug") == "true",
                 scrapeTimeoutSeconds: request.headers[timeoutHeader].flatMap(Double.init)
             )
-            let reply = await state.handler.handle(probeRequest, config: state.config.current)
-            let contentType = if case .metrics = reply { ExpositionEncoder.contentType } else { "text/plain; charset=utf-8" }
-            return .text(reply.body, status: .init(code: reply.statusCode), contentType: contentType)
+            let response = await state.handler.handle(probeRequest, config: state.config.current)
+            return .text(response.body, status: .init(code: response.statusCode), contentType: response.contentType)
         }
     }
 }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Hummingbird
+import WebServer
 import Probes
 import VandineCore
 

@@ -5,6 +5,7 @@ import Logging
 import Probes
 import ServiceLifecycle
 import VandineCore
+import WebServer
 
 /// `vandine-exporter`: flags named as Prometheus names them; wiring only.
 @main
@@ -59,15 +60,22 @@ struct VandineExporterCommand: AsyncParsableCommand {
 
         guard let (config, webConfig) = loadConfigs(loader: loader, logger: logger) else { throw ExitCode(1) }
         let source = configFile ?? DefaultConfig.fileName
-        let state = ExporterState(config: config, configSource: source, logger: logger)
+        // Long-lived prober state, built here and run as Services: the curl engine (one thread, one
+        // multi handle) that the http prober shares.
+        let wiring = ProberWiring.standard()
+        let handler = ProbeHandler(probers: wiring.registry, logger: logger)
+        let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger)
         let address = ListenAddress(listenAddress)!
-        let app = try buildApplication(state: state, webConfig: webConfig, host: address.host, port: address.port)
+        let app = try buildApplication(state: state, webConfig: webConfig, listen: address)
         logger.info("starting vandine-exporter", metadata: [
             "version": "\(BuildInfo.version)", "address": "\(listenAddress)", "config": "\(source)",
             "tls": "\(webConfig.tls != nil)", "basic_auth": "\(!webConfig.basicAuthUsers.isEmpty)",
         ])
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: app), .init(service: SignalReloadService(state: state))],
+            // Array order is start order: prober services first, the HTTP server after them, so it
+            // stops first on shutdown.
+            services: wiring.services.map { .init(service: $0) }
+                + [.init(service: app), .init(service: SignalReloadService { state.reload() })],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -9,8 +9,8 @@ public actor ProbeCache {
     }
 
     private enum Entry {
-        case running(Task<ProbeResult, Never>)
-        case done(ProbeResult, at: ContinuousClock.Instant, interval: Duration)
+        case running(Task<CompletedProbe, Never>)
+        case done(CompletedProbe, at: ContinuousClock.Instant, interval: Duration)
     }
 
     private var entries: [Key: Entry] = [:]
@@ -19,7 +19,7 @@ public actor ProbeCache {
 
     /// The cached result when it is younger than `interval`, else a fresh one from `run`.
     func result(module: String, target: String, interval: PrometheusDuration,
-                run: @escaping @Sendable () async -> ProbeResult) async -> ProbeResult {
+                run: @escaping @Sendable () async -> CompletedProbe) async -> CompletedProbe {
         let key = Key(module: module, target: target)
         switch entries[key] {
         case let .running(task):

@@ -1,9 +1,11 @@
 import FoundationEssentials
+import Logging
 import VandineCore
 
 /// The work every probe shares, done once (blackbox_exporter's handler): module lookup, target
-/// check, timeout, running the prober under a deadline, `probe_success`, `probe_duration_seconds`,
-/// statistics, caching of modules with an `interval`, and the debug output.
+/// check, timeout, running the prober under one deadline, `probe_success`,
+/// `probe_duration_seconds`, statistics, caching of modules with an `interval`, the debug output,
+/// and one `info` log line per failed probe.
 public struct ProbeHandler: Sendable {
     /// Prometheus' header minus this margin leaves time to ship the answer before the scrape times out.
     public static let scrapeTimeoutMargin = 0.5
@@ -14,48 +16,51 @@ public struct ProbeHandler: Sendable {
     public let statistics: ProbeStatistics
     public let cache: ProbeCache
     public let history: ProbeHistory
+    public let logger: Logger
 
-    public init(probers: ProberRegistry = ProberRegistry(), statistics: ProbeStatistics = ProbeStatistics(),
-                cache: ProbeCache = ProbeCache(), history: ProbeHistory = ProbeHistory()) {
+    public init(probers: ProberRegistry, statistics: ProbeStatistics = ProbeStatistics(),
+                cache: ProbeCache = ProbeCache(), history: ProbeHistory = ProbeHistory(),
+                logger: Logger = Logger(label: "vandine-exporter")) {
         self.probers = probers
         self.statistics = statistics
         self.cache = cache
         self.history = history
+        self.logger = logger
     }
 
     /// Answers one `/probe` request against `config`.
-    public func handle(_ request: ProbeRequest, config: ExporterConfig) async -> ProbeReply {
+    public func handle(_ request: ProbeRequest, config: ExporterConfig) async -> ProbeResponse {
         guard let moduleName = request.module, !moduleName.isEmpty else {
             return .badRequest("module parameter is missing")
         }
         guard var module = config.modules[moduleName] else {
-            return .badRequest("unknown module \"\(moduleName)\"")
+            return .badRequest("unknown module \"\(HostPort.printable(moduleName))\"")
         }
         guard let targetText = request.target, !targetText.isEmpty else {
             return .badRequest("target parameter is missing")
         }
         let target: ProbeTarget
-        switch TargetPolicy.resolve(targetText, in: config) {
+        switch TargetPolicy.resolve(targetText, form: module.options.targetForm, in: config) {
         case let .success(resolved): target = resolved
         case let .failure(.malformed(reason)): return .badRequest(reason)
         case let .failure(.forbidden(reason)): return .forbidden(reason)
         }
         module.timeout = Self.effectiveTimeout(module: module.timeout, scrapeTimeout: request.scrapeTimeoutSeconds)
 
-        let result: ProbeResult
+        let completed: CompletedProbe
         if let interval = module.interval {
             let module = module
-            result = await cache.result(module: moduleName, target: targetText, interval: interval) {
+            completed = await cache.result(module: moduleName, target: target.description, interval: interval) {
                 await run(target: target, module: module)
             }
         } else {
-            result = await run(target: target, module: module)
+            completed = await run(target: target, module: module)
         }
 
         if request.debug {
-            return .debug(Self.debugText(result: result, module: module))
+            return .debug(Self.debugText(completed, module: module))
         }
-        return .metrics(ExpositionEncoder.encode(result.metrics.families))
+        return .metrics(ExpositionEncoder.encode(completed.metrics.families))
     }
 
     /// min(module timeout, scrape timeout − margin), never below `minimumTimeout`.
@@ -66,46 +71,55 @@ public struct ProbeHandler: Sendable {
         return PrometheusDuration(milliseconds: min(module.milliseconds, milliseconds))
     }
 
-    /// Runs the module's prober with its (already shortened) timeout as a hard deadline.
-    func run(target: ProbeTarget, module: ModuleConfig) async -> ProbeResult {
+    /// Runs the module's prober with its (already shortened) timeout as the one deadline; the
+    /// handler's timer is the backstop that cuts off a prober overrunning it.
+    func run(target: ProbeTarget, module: ModuleConfig) async -> CompletedProbe {
         let log = ProbeLog()
-        log.log("beginning probe of \(target) with module \(module.name) (prober \(module.prober.rawValue), timeout \(module.timeout))")
-        let prober = probers.prober(for: module.prober)
+        log.log("beginning probe of \(target) with module \(module.name) (prober \(module.prober), timeout \(module.timeout))")
+        let prober = probers.prober(for: module.options)
         let start = ContinuousClock.now
-        let outcome: ProbeOutcome
-        if let finished = await firstResult(within: module.timeout.duration, {
-            await prober.probe(target: target, module: module, log: log)
-        }) {
-            outcome = finished
+        let context = ProbeContext(target: target, module: module, log: log, deadline: start + module.timeout.duration)
+        let success: Bool
+        if let finished = await firstResult(within: module.timeout.duration, { await prober.probe(context) }) {
+            success = finished
         } else {
-            log.log(Task.isCancelled ? "probe cancelled" : "probe timed out after \(module.timeout)")
-            outcome = ProbeOutcome(success: false)
+            log.fail(Task.isCancelled ? "probe cancelled" : "probe timed out after \(module.timeout)")
+            success = false
         }
         let seconds = (ContinuousClock.now - start).inSeconds
-        var metrics = outcome.metrics
-        metrics.gauge("probe_success", outcome.success ? 1 : 0, help: "Displays whether or not the probe was a success")
+        var metrics = context.metrics.snapshot
+        metrics.gauge("probe_success", success ? 1 : 0, help: "Displays whether or not the probe was a success")
         metrics.gauge("probe_duration_seconds", seconds, help: "Returns how long the probe took to complete in seconds")
-        log.log("probe \(outcome.success ? "succeeded" : "failed") in \(Int((seconds * 1000).rounded()))ms")
-        statistics.record(module: module.name, success: outcome.success, seconds: seconds)
+        metrics.gauge("probe_timeout_seconds", module.timeout.duration.inSeconds, help: "Returns the probe timeout in seconds")
+        for conflict in metrics.conflicts { log.log("metric conflict: \(conflict)") }
+        log.log("probe \(success ? "succeeded" : "failed") in \(Int((seconds * 1000).rounded()))ms")
+        if !success {
+            logger.info("probe failed", metadata: [
+                "module": "\(module.name)", "target": "\(target)",
+                "reason": "\(log.failureReason ?? "see debug=true")",
+            ])
+        }
+        statistics.record(module: module.name, success: success, seconds: seconds)
         let entries = log.entries
         history.record(.init(time: Date(), module: module.name, target: target.description,
-                             success: outcome.success, seconds: seconds, log: entries))
-        return ProbeResult(success: outcome.success, metrics: metrics, log: entries)
+                             success: success, seconds: seconds, log: entries))
+        return CompletedProbe(success: success, metrics: metrics, log: entries)
     }
 
-    static func debugText(result: ProbeResult, module: ModuleConfig) -> String {
+    static func debugText(_ probe: CompletedProbe, module: ModuleConfig) -> String {
         var text = "Logs for the probe:\n"
-        for line in result.log { text += line + "\n" }
+        for line in probe.log { text += line + "\n" }
         text += "\n\nMetrics that would have been returned:\n"
-        text += ExpositionEncoder.encode(result.metrics.families)
+        text += ExpositionEncoder.encode(probe.metrics.families)
         text += "\n\nModule configuration:\n"
         text += ConfigRenderer.render(module: module)
         return text
     }
 }
 
-/// A finished probe: its success, its metrics (including `probe_success`) and its log.
-public struct ProbeResult: Sendable {
+/// A finished probe: its success, its metrics (including `probe_success`) and its log — what the
+/// cache keeps and the debug output shows.
+public struct CompletedProbe: Sendable {
     public var success: Bool
     public var metrics: MetricSet
     public var log: [String]

@@ -6,6 +6,7 @@ import VandineCore
 public final class ProbeLog: Sendable {
     private let start = ContinuousClock.now
     private let lines = Mutex<[String]>([])
+    private let reason = Mutex<String?>(nil)
 
     public init() {}
 
@@ -15,6 +16,15 @@ public final class ProbeLog: Sendable {
         let line = "[+\(Int(ms.rounded()))ms] \(message)"
         lines.withLock { $0.append(line) }
     }
+
+    /// Logs why the probe failed; the last such reason is the one the handler logs at `info`.
+    public func fail(_ reason: String) {
+        log(reason)
+        self.reason.withLock { $0 = reason }
+    }
+
+    /// The last reason given to ``fail(_:)``, if any.
+    public var failureReason: String? { reason.withLock { $0 } }
 
     /// Everything logged so far, in order.
     public var entries: [String] { lines.withLock { $0 } }

@@ -1,3 +1,5 @@
+import VandineCore
+
 /// A `/probe` request, stripped of HTTP: the handler never sees a server type.
 public struct ProbeRequest: Sendable, Equatable {
     public var target: String?
@@ -15,8 +17,9 @@ public struct ProbeRequest: Sendable, Equatable {
     }
 }
 
-/// What the handler answers; the HTTP layer maps each case to a status code.
-public enum ProbeReply: Sendable, Equatable {
+/// What the handler answers to a `/probe` request; the HTTP layer maps each case to a status code
+/// and sends ``body`` with ``contentType``.
+public enum ProbeResponse: Sendable, Equatable {
     /// 200 with the exposition text (also when the probe failed: `probe_success 0`).
     case metrics(String)
     /// 200 with the human-readable debug text.
@@ -39,5 +42,11 @@ public enum ProbeReply: Sendable, Equatable {
         case let .metrics(text), let .debug(text): text
         case let .badRequest(reason), let .forbidden(reason): reason + "\n"
         }
+    }
+
+    /// The exposition format's content type for metrics, plain text otherwise.
+    public var contentType: String {
+        if case .metrics = self { return ExpositionEncoder.contentType }
+        return "text/plain; charset=utf-8"
     }
 }

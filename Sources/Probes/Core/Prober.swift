@@ -1,36 +1,33 @@
 import VandineCore
 
-/// What a prober returns: whether the probe succeeded and the metrics it measured. The handler adds
-/// `probe_success` and `probe_duration_seconds` itself.
-public struct ProbeOutcome: Sendable {
-    public var success: Bool
-    public var metrics: MetricSet
-
-    public init(success: Bool, metrics: MetricSet = MetricSet()) {
-        self.success = success
-        self.metrics = metrics
-    }
-}
-
-/// One kind of probe (blackbox_exporter's ProbeFn). A prober must return promptly when its task is
-/// cancelled: the handler cancels it at the deadline.
+/// One kind of probe (blackbox_exporter's ProbeFn). It records its metrics in `context.metrics` as
+/// it measures them, logs what it does to `context.log` (a failure with `context.log.fail`), budgets
+/// every step against `context.deadline`, and returns whether the probe succeeded. It must return
+/// promptly when its task is cancelled: the handler cancels it at the deadline and keeps what was
+/// recorded.
 public protocol Prober: Sendable {
-    /// Probes `target` with `module`'s options, logging what it does to `log`.
-    func probe(target: ProbeTarget, module: ModuleConfig, log: ProbeLog) async -> ProbeOutcome
+    func probe(_ context: ProbeContext) async -> Bool
 }
 
-/// ONE list of probers: every `ProberKind` maps to exactly one implementation (the switch is
-/// exhaustive, so adding a kind without a prober does not compile).
+/// ONE list of probers: every ``ProberOptions`` case maps to exactly one implementation (the switch
+/// is exhaustive, so a new options case without a prober does not compile). Built in the
+/// executable's wiring, where the long-lived state the probers share (the curl engine) is made.
 public struct ProberRegistry: Sendable {
     public var tcp: any Prober
+    public var http: any Prober
+    public var dns: any Prober
 
-    public init(tcp: any Prober = TCPProber()) {
+    public init(tcp: any Prober, http: any Prober, dns: any Prober) {
         self.tcp = tcp
+        self.http = http
+        self.dns = dns
     }
 
-    public func prober(for kind: ProberKind) -> any Prober {
-        switch kind {
+    public func prober(for options: ProberOptions) -> any Prober {
+        switch options {
         case .tcp: tcp
+        case .http: http
+        case .dns: dns
         }
     }
 }

@@ -1,27 +1,79 @@
 import VandineCore
 
 /// Decides whether `/probe` may touch a target: configured devices (by name or address) always,
-/// anything else only when the config's `allowed_targets` lists it.
+/// anything else only when the config's `allowed_targets` lists it. The string checked is the
+/// string resolved: the target is parsed once, strictly (``HostPort``, ``TargetURL``), and every
+/// later step uses that parse.
 public enum TargetPolicy {
     /// Why a target was refused.
     public enum Refusal: Error, Equatable, Sendable {
-        /// The target string is not `host[:port]` (HTTP 400).
+        /// The target string is malformed (HTTP 400).
         case malformed(String)
         /// Well-formed but neither configured nor allowed (HTTP 403).
         case forbidden(String)
     }
 
-    /// Resolves `target` against the config. A device name is replaced by the device's address.
-    public static func resolve(_ target: String, in config: ExporterConfig) -> Result<ProbeTarget, Refusal> {
-        guard let (host, port) = ProbeTarget.split(target) else {
-            return .failure(.malformed("target \"\(target)\" is not host, host:port or [ipv6]:port"))
+    /// Parses `target` in the prober's form and checks it against the config. A device name is
+    /// replaced by the device's address.
+    ///
+    /// A target whose `:` or `/` arrived percent-encoded once more than needed
+    /// (`127.0.0.1%253A22`, which some scrapers send) is decoded one more time, as current
+    /// blackbox_exporter does — but only when the text as given is not itself valid and the decoded
+    /// text is, so no valid target changes meaning.
+    public static func resolve(_ target: String, form: TargetForm, in config: ExporterConfig) -> Result<ProbeTarget, Refusal> {
+        var parsed = parse(target, form: form)
+        if case .failure = parsed, target.contains("%"), let decoded = percentDecoded(target), decoded != target,
+           case let .success(retry) = parse(decoded, form: form) {
+            parsed = .success(retry)
         }
-        if let device = config.device(matching: host) {
-            return .success(ProbeTarget(host: device.address, port: port, device: device))
+        switch parsed {
+        case let .failure(error):
+            return .failure(.malformed("target \"\(HostPort.printable(target))\" is invalid: \(error)"))
+        case let .success(probeTarget):
+            return authorize(probeTarget, in: config)
         }
-        guard config.allowedTargets.allows(host: host) else {
-            return .failure(.forbidden("target \"\(host)\" is not a configured device and not in allowed_targets"))
+    }
+
+    static func parse(_ text: String, form: TargetForm) -> Result<ProbeTarget, TargetSyntaxError> {
+        switch form {
+        case .hostPort:
+            return HostPort.parse(text).map { ProbeTarget(endpoint: $0) }
+        case .url:
+            return TargetURL.parse(text).map { ProbeTarget(endpoint: HostPort(host: $0.authority.host, zone: $0.authority.zone, port: $0.port), url: $0) }
         }
-        return .success(ProbeTarget(host: host, port: port))
+    }
+
+    static func authorize(_ target: ProbeTarget, in config: ExporterConfig) -> Result<ProbeTarget, Refusal> {
+        var target = target
+        if target.endpoint.zone == nil, let device = config.device(matching: target.endpoint.host) {
+            target.device = device
+            target.endpoint.host = device.address
+            return .success(target)
+        }
+        guard config.allowedTargets.allows(host: target.endpoint.host) else {
+            return .failure(.forbidden("target \"\(target.endpoint.host)\" is not a configured device and not in allowed_targets"))
+        }
+        return .success(target)
+    }
+
+    /// `%XX` decoded once; nil when a `%` is not followed by two hex digits.
+    static func percentDecoded(_ text: String) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard iterator.count >= 2, let high = hexValue(iterator.removeFirst()), let low = hexValue(iterator.removeFirst()) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -1,93 +1,187 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
+import NIOTLS
 import VandineCore
 
-/// TCP connect probe: resolves the host, connects, and when the module has `expect_banner` reads the
-/// first line the server sends and matches it.
+/// blackbox_exporter's `tcp` prober: resolves the target, connects (optionally from
+/// `source_ip_address`, optionally with TLS from the first byte), then plays `query_response`:
+/// each `expect` reads lines until one matches (a server may send other lines first: an SSH
+/// server's pre-banner lines, SMTP's `220-` continuation lines), each `send` writes its text with
+/// the match's groups expanded, and `starttls` upgrades the connection. Every step is bounded by
+/// the probe's one deadline.
 public struct TCPProber: Prober {
-    /// Longest banner we read before giving up on finding a newline.
-    static let maxBannerBytes = 4096
+    /// Longest line read before giving up on finding a newline (blackbox's bufio.Scanner default).
+    static let maxLineBytes = 64 * 1024
 
     public init() {}
 
-    public func probe(target: ProbeTarget, module: ModuleConfig, log: ProbeLog) async -> ProbeOutcome {
-        var metrics = MetricSet()
-        let options = module.tcp
-        guard let port = target.port ?? options.port else {
-            log.log("target \(target.host) has no port and module \(module.name) sets no tcp.port")
-            return ProbeOutcome(success: false, metrics: metrics)
+    public func probe(_ context: ProbeContext) async -> Bool {
+        guard case let .tcp(options) = context.module.options else { return false }
+        var endpoint = context.target.endpoint
+        if endpoint.port == nil { endpoint.port = options.port }
+        guard endpoint.port != nil else {
+            context.log.fail("target \(context.target) has no port and module \(context.module.name) sets no tcp.port")
+            return false
         }
-
-        let resolveStart = ContinuousClock.now
-        let addresses: [SocketAddress]
-        do {
-            addresses = try await HostResolver.resolve(host: target.host, port: port,
-                                                       preferred: options.preferredIPProtocol,
-                                                       fallback: options.ipProtocolFallback)
-        } catch {
-            log.log("resolve failed: \(error)")
-            metrics.gauge("probe_dns_lookup_time_seconds", (ContinuousClock.now - resolveStart).inSeconds,
-                          help: "Returns the time taken for probe dns lookup in seconds")
-            return ProbeOutcome(success: false, metrics: metrics)
+        guard let resolved = await TargetResolver.resolve(endpoint, preference: options.ipProtocol, context: context) else {
+            return false
         }
-        let address = addresses[0]
-        metrics.gauge("probe_dns_lookup_time_seconds", (ContinuousClock.now - resolveStart).inSeconds,
-                      help: "Returns the time taken for probe dns lookup in seconds")
-        let family: Double = if case .v6 = address { 6 } else { 4 }
-        metrics.gauge("probe_ip_protocol", family, help: "Specifies whether probe ip protocol is IP4 or IP6")
-        log.log("resolved \(target.host) to \(address)")
+        let address = resolved.address
 
         let connectStart = ContinuousClock.now
-        var connected = false
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.milliseconds(module.timeout.milliseconds))
+            var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.nanoseconds(context.remaining.nanoseconds))
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .connect(to: address) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            if let source = options.sourceIPAddress {
+                bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0))
+            }
+            channel = try await bootstrap.connect(to: address) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        } catch {
+            context.log.fail("connect to \(address) failed: \(ProbeError.reason(error))")
+            return false
+        }
+        // Whatever happens to this task, the connection does not outlive the deadline.
+        let closer = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(context.remaining.nanoseconds)) {
+            channel.channel.close(promise: nil)
+        }
+        defer { closer.cancel() }
+        let connectSeconds = (ContinuousClock.now - connectStart).inSeconds
+        context.metrics.gauge("probe_tcp_connect_duration_seconds", connectSeconds,
+                              help: "Time taken to establish the TCP connection in seconds")
+        context.log.log("connected to \(address) in \(Int((connectSeconds * 1000).rounded()))ms")
+
+        do {
+            return try await channel.executeThenClose { inbound, outbound in
+                var reader = LineReader(inbound.makeAsyncIterator())
+                if options.tls {
+                    guard try await startTLS(on: channel.channel, options: options, context: context) else { return false }
+                }
+                for (index, step) in options.queryResponse.enumerated() {
+                    var match: [String?] = []
+                    if let expect = step.expect {
+                        context.log.log("query_response step \(index + 1): expecting \(expect.pattern.debugDescription)")
+                        guard let found = try await reader.firstMatch(of: expect, maxLineBytes: Self.maxLineBytes, log: context.log) else {
+                            context.metrics.gauge("probe_failed_due_to_regex", 1, help: "Indicates if probe failed due to regex")
+                            context.log.fail("no line matched \(expect.pattern.debugDescription) before the connection closed")
+                            return false
+                        }
+                        match = found
+                    }
+                    if let send = step.send {
+                        let text = RegularExpression.expand(send, with: match)
+                        try await outbound.write(ByteBuffer(string: text))
+                        context.log.log("sent \(text.debugDescription)")
+                    }
+                    if step.startTLS {
+                        guard try await startTLS(on: channel.channel, options: options, context: context) else { return false }
                     }
                 }
-            // Whatever happens to this task, the connection does not outlive the module's timeout.
-            let closer = channel.channel.eventLoop.scheduleTask(in: .milliseconds(module.timeout.milliseconds)) {
-                channel.channel.close(promise: nil)
+                if options.queryResponse.contains(where: { $0.expect != nil }) {
+                    context.metrics.gauge("probe_failed_due_to_regex", 0, help: "Indicates if probe failed due to regex")
+                }
+                return true
             }
-            // Cancelled on the way out, so a fast probe does not keep its channel alive until then.
-            defer { closer.cancel() }
-            connected = true
-            let connectDuration = (ContinuousClock.now - connectStart).inSeconds
-            metrics.gauge("probe_tcp_connect_duration_seconds", connectDuration,
-                          help: "Time taken to establish the TCP connection in seconds")
-            log.log("connected to \(address) in \(Int(connectDuration * 1000))ms")
-
-            guard let pattern = options.expectBanner else {
-                try await channel.executeThenClose { _, _ in }
-                return ProbeOutcome(success: true, metrics: metrics)
-            }
-            let banner = try await channel.executeThenClose { inbound, _ in
-                try await Self.readLine(from: inbound)
-            }
-            let matched = pattern.matches(banner)
-            log.log("banner \(banner.debugDescription) \(matched ? "matches" : "does not match") \(pattern.pattern.debugDescription)")
-            metrics.gauge("probe_failed_due_to_regex", matched ? 0 : 1,
-                          help: "Indicates if probe failed due to regex")
-            return ProbeOutcome(success: matched, metrics: metrics)
         } catch {
-            log.log(connected ? "reading the banner from \(address) failed: \(error)" : "connect to \(address) failed: \(error)")
-            return ProbeOutcome(success: false, metrics: metrics)
+            context.log.fail("talking to \(address) failed: \(ProbeError.reason(error))")
+            return false
         }
     }
 
-    /// Reads until the first newline, end of stream, or `maxBannerBytes`.
-    static func readLine(from inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async throws -> String {
-        var collected = ByteBuffer()
-        for try await var chunk in inbound {
-            collected.writeBuffer(&chunk)
-            if collected.readableBytesView.contains(UInt8(ascii: "\n")) || collected.readableBytes >= maxBannerBytes { break }
+    /// Adds TLS to the connection, waits for the handshake within the deadline and records the
+    /// certificate and version metrics. False (with the reason logged) when the handshake fails.
+    private func startTLS(on channel: any Channel, options: TCPOptions, context: ProbeContext) async throws -> Bool {
+        let serverName = options.tlsConfig.serverName ?? (context.target.endpoint.address == nil ? context.target.endpoint.host : nil)
+        let handshake = channel.eventLoop.makePromise(of: Void.self)
+        do {
+            let sslContext = try NIOSSLContext(configuration: TLSClientSettings.configuration(options.tlsConfig))
+            try await channel.eventLoop.submit {
+                let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: serverName)
+                try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(promise: handshake), position: .after(handler))
+            }.get()
+            try await handshake.futureResult.get()
+        } catch {
+            handshake.fail(error)
+            context.log.fail("TLS handshake failed: \(ProbeError.reason(error))")
+            return false
         }
-        let bytes = collected.readableBytesView.prefix(while: { $0 != UInt8(ascii: "\n") }).prefix(maxBannerBytes)
-        var line = String(decoding: bytes, as: UTF8.self)
-        if line.hasSuffix("\r") { line.removeLast() }
-        return line
+        let version = try? await channel.nioSSL_tlsVersion().get()
+        let certificate = try? await channel.nioSSL_peerCertificate().get()
+        TLSMetrics.record(version: version.map(TLSMetrics.name), leaf: certificate, context: context)
+        context.log.log("TLS handshake done (\(version.map(TLSMetrics.name) ?? "unknown version"))")
+        return true
+    }
+}
+
+/// Reads lines (without `\r\n`) from a connection, keeping what follows a line for the next read.
+struct LineReader {
+    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private var buffer = ByteBuffer()
+
+    init(_ iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) {
+        self.iterator = iterator
+    }
+
+    /// The next line, or nil at end of stream (a final line without newline is returned first).
+    mutating func nextLine(maxBytes: Int) async throws -> String? {
+        while true {
+            if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+                let length = newline - buffer.readerIndex
+                var line = buffer.readString(length: length) ?? ""
+                buffer.moveReaderIndex(forwardBy: 1)
+                if line.hasSuffix("\r") { line.removeLast() }
+                return line
+            }
+            if buffer.readableBytes >= maxBytes {
+                return buffer.readString(length: buffer.readableBytes)
+            }
+            guard var chunk = try await iterator.next() else {
+                return buffer.readableBytes > 0 ? buffer.readString(length: buffer.readableBytes) : nil
+            }
+            buffer.writeBuffer(&chunk)
+        }
+    }
+
+    /// Reads lines until one matches `pattern` (its groups returned) or the stream ends (nil).
+    mutating func firstMatch(of pattern: RegularExpression, maxLineBytes: Int, log: ProbeLog) async throws -> [String?]? {
+        while let line = try await nextLine(maxBytes: maxLineBytes) {
+            if let match = pattern.firstMatch(in: line) {
+                log.log("read \(line.debugDescription): matches")
+                return match
+            }
+            log.log("read \(line.debugDescription): no match, reading on")
+        }
+        return nil
+    }
+}
+
+/// Completes a promise when the TLS handshake finishes (or fails).
+final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let promise: EventLoopPromise<Void>
+
+    init(promise: EventLoopPromise<Void>) { self.promise = promise }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { promise.succeed() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(ChannelError.eof)
+        context.fireChannelInactive()
     }
 }

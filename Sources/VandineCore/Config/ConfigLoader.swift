@@ -28,7 +28,7 @@ public struct ConfigLoader: Sendable {
                 guard Self.isValidModuleName(key.string) else {
                     throw key.node.error("module name must match [A-Za-z_][A-Za-z0-9_-]*, got \"\(key.string)\"")
                 }
-                config.modules[key.string] = try Self.module(named: key.string, from: value)
+                config.modules[key.string] = try Self.module(named: key.string, from: value, secrets: secrets)
             }
         }
         var firstUse: [String: String] = [:]
@@ -43,7 +43,7 @@ public struct ConfigLoader: Sendable {
         }
         for node in try root["allowed_targets"]?.list() ?? [] {
             let entry = try node.nonEmptyString()
-            if entry.contains("/") || IPAddress(entry) != nil {
+            if entry.contains("/") || entry.contains(":") || IPAddress(entry) != nil {
                 guard let network = IPNetwork(entry) else {
                     throw node.error("must be a CIDR like 127.0.0.0/8 or a host pattern like *.lan, got \(node.quotedValue)")
                 }
@@ -60,23 +60,27 @@ public struct ConfigLoader: Sendable {
 
     // MARK: - Modules
 
-    static func module(named name: String, from node: ConfigNode) throws(ConfigError) -> ModuleConfig {
-        let map = try node.mapping(allowedKeys: ["prober", "timeout", "interval", "tcp"])
+    /// Keys a module may have besides its prober's section.
+    static let moduleKeys: Set<String> = ["prober", "timeout", "interval"]
+
+    static func module(named name: String, from node: ConfigNode, secrets: SecretReader) throws(ConfigError) -> ModuleConfig {
+        let sectionNames = Set(ProberOptions.sections.map { $0.proberName })
+        let map = try node.mapping(allowedKeys: moduleKeys.union(sectionNames))
         let proberNode = try map.required("prober")
         let proberName = try proberNode.string()
-        guard let prober = ProberKind(rawValue: proberName) else {
-            throw proberNode.error("unknown prober \(proberNode.quotedValue) (known probers: \(ProberKind.names))")
+        guard let section = ProberOptions.section(named: proberName) else {
+            throw proberNode.error("unknown prober \(proberNode.quotedValue) (known probers: \(ProberOptions.proberNames.joined(separator: ", ")))")
         }
-        var module = ModuleConfig(name: name, prober: prober)
+        for (key, value) in map.entries where sectionNames.contains(key.string) && key.string != proberName && !value.isNull {
+            throw key.node.error("\(key.string) options need prober \(key.string), this module uses \(proberName)")
+        }
+        let options = try section.parse(map[proberName], context: ModuleParseContext(secrets: secrets)).wrapped
+        var module = ModuleConfig(name: name, options: options)
         if let timeout = map["timeout"] {
             module.timeout = try positive(timeout)
         }
         if let interval = map["interval"] {
             module.interval = try positive(interval)
-        }
-        if let tcp = map["tcp"] {
-            guard prober == .tcp else { throw tcp.error("tcp options need prober tcp, this module uses \(prober.rawValue)") }
-            module.tcp = try tcpOptions(from: tcp)
         }
         return module
     }
@@ -85,30 +89,6 @@ public struct ConfigLoader: Sendable {
         let duration = try node.duration()
         guard duration.milliseconds > 0 else { throw node.error("must be greater than 0, got \(node.quotedValue)") }
         return duration
-    }
-
-    static func tcpOptions(from node: ConfigNode) throws(ConfigError) -> TCPModuleOptions {
-        let map = try node.mapping(allowedKeys: ["preferred_ip_protocol", "ip_protocol_fallback", "expect_banner", "port"])
-        var options = TCPModuleOptions()
-        if let family = map["preferred_ip_protocol"] {
-            guard let value = IPProtocol(rawValue: try family.string()) else {
-                throw family.error("must be ip4 or ip6, got \(family.quotedValue)")
-            }
-            options.preferredIPProtocol = value
-        }
-        if let fallback = map["ip_protocol_fallback"] { options.ipProtocolFallback = try fallback.bool() }
-        if let expect = map["expect_banner"] {
-            let text = try expect.string()
-            if let problem = RegularExpression.problem(with: text) {
-                throw expect.error("regular expression is \(problem)")
-            }
-            guard let pattern = RegularExpression(text) else {
-                throw expect.error("invalid regular expression \(expect.quotedValue)")
-            }
-            options.expectBanner = pattern
-        }
-        if let port = map["port"] { options.port = try port.int(in: 1...65535) }
-        return options
     }
 
     // MARK: - Devices
@@ -125,9 +105,7 @@ public struct ConfigLoader: Sendable {
         }
         let addressNode = try map.required("address")
         let address = try addressNode.nonEmptyString()
-        guard address.utf8.allSatisfy({ isHostPatternByte($0) || $0 == UInt8(ascii: ":") }),
-              !address.contains("*"), !address.contains("?")
-        else {
+        guard case .success = HostPort.host(address) else {
             throw addressNode.error("must be a host name or an IP address, got \(addressNode.quotedValue)")
         }
         var device = DeviceConfig(name: name, address: address)
@@ -136,14 +114,20 @@ public struct ConfigLoader: Sendable {
                 guard isValidLabelName(key.string), !key.string.hasPrefix("__") else {
                     throw key.node.error("invalid label name \"\(key.string)\" (must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __)")
                 }
+                guard !ServiceDiscoveryLabels.reserved.contains(key.string) else {
+                    throw key.node.error("label name \"\(key.string)\" is reserved: /sd sets it itself (reserved: \(ServiceDiscoveryLabels.reserved.sorted().joined(separator: ", ")))")
+                }
                 device.labels[key.string] = try value.string()
             }
         }
         if let list = map["modules"] {
             for item in try list.list() {
                 let reference = try item.nonEmptyString()
-                guard modules[reference] != nil else {
+                guard let module = modules[reference] else {
                     throw item.error("unknown module \(item.quotedValue) (defined modules: \(modules.keys.sorted().joined(separator: ", ")))")
+                }
+                if let problem = module.options.section.problem(probing: device) {
+                    throw item.error("module \"\(reference)\" can never succeed against device \"\(name)\": \(problem)")
                 }
                 device.modules.append(reference)
             }
@@ -178,19 +162,24 @@ public struct ConfigLoader: Sendable {
     }
 
     static func service(from node: ConfigNode, modules: [String: ModuleConfig]) throws(ConfigError) -> ServiceConfig {
-        let map = try node.mapping(allowedKeys: ["name", "port", "module"])
+        let map = try node.mapping(allowedKeys: ["name", "port", "module", "path", "https"])
         var service = ServiceConfig(name: try map.required("name").nonEmptyString(),
                                     port: try map.required("port").int(in: 1...65535))
         if let moduleNode = map["module"] {
             let name = try moduleNode.nonEmptyString()
-            guard let module = modules[name] else {
+            guard modules[name] != nil else {
                 throw moduleNode.error("unknown module \(moduleNode.quotedValue) (defined modules: \(modules.keys.sorted().joined(separator: ", ")))")
-            }
-            guard module.prober == .tcp else {
-                throw moduleNode.error("module \"\(name)\" uses prober \(module.prober.rawValue), a service needs a tcp module")
             }
             service.module = name
         }
+        if let path = map["path"] {
+            let text = try path.string()
+            guard text.hasPrefix("/"), case .success = TargetURL.parse("http://h" + text) else {
+                throw path.error("must be a URL path starting with /, got \(path.quotedValue)")
+            }
+            service.path = text
+        }
+        if let https = map["https"] { service.https = try https.bool() }
         return service
     }
 

@@ -23,16 +23,9 @@ public enum ConfigRenderer {
 
     /// One module, as in `debug=true` output.
     public static func render(module: ModuleConfig) -> String {
-        var out = "prober: \(module.prober.rawValue)\ntimeout: \(module.timeout)\n"
+        var out = "prober: \(module.prober)\ntimeout: \(module.timeout)\n"
         if let interval = module.interval { out += "interval: \(interval)\n" }
-        if module.prober == .tcp {
-            let tcp = module.tcp
-            out += "tcp:\n  preferred_ip_protocol: \(tcp.preferredIPProtocol.rawValue)\n"
-            out += "  ip_protocol_fallback: \(tcp.ipProtocolFallback)\n"
-            if let expect = tcp.expectBanner { out += "  expect_banner: \(quote(expect.pattern))\n" }
-            if let port = tcp.port { out += "  port: \(port)\n" }
-        }
-        return out
+        return out + section(module.prober, module.options.section.render())
     }
 
     /// One device.
@@ -64,7 +57,7 @@ public enum ConfigRenderer {
     /// A YAML double-quoted scalar, escaping what YAML requires: C0, DEL and C1 control characters
     /// (libyaml refuses to read them, and reads NEL U+0085 as a line break), the non-characters
     /// U+FFFE and U+FFFF (refused too) and the line breaks U+2028 and U+2029.
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -86,7 +79,7 @@ public enum ConfigRenderer {
         return out + "\""
     }
 
-    static func indent(_ text: String, by spaces: Int) -> String {
+    public static func indent(_ text: String, by spaces: Int) -> String {
         let pad = String(repeating: " ", count: spaces)
         return text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.isEmpty ? "" : pad + $0 }.joined(separator: "\n")

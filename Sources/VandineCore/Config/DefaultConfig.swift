@@ -10,6 +10,9 @@ public enum DefaultConfig {
           tcp_connect:
             prober: tcp
             timeout: 5s
+          http_2xx:
+            prober: http
+            timeout: 5s
           ssh_banner:
             prober: tcp
             timeout: 5s
@@ -29,6 +32,10 @@ public enum DefaultConfig {
               - name: vandine-exporter
                 port: 10110
                 module: tcp_connect
+              - name: vandine-exporter-health
+                port: 10110
+                module: http_2xx
+                path: /-/healthy
         allowed_targets:
           - 127.0.0.0/8
           - ::1

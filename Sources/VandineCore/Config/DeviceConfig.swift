@@ -22,17 +22,24 @@ public struct DeviceConfig: Sendable, Equatable {
     }
 }
 
-/// A network service on a device, checked with a TCP-style module on its port.
+/// A network service on a device, checked on its port: by a `tcp` module (target `device:port`)
+/// or by a URL-form module such as `http` (target `http://device:port/path`).
 public struct ServiceConfig: Sendable, Equatable {
     public var name: String
     public var port: Int
     /// The module that checks it (default: the config's first `tcp` module).
     public var module: String?
+    /// For URL-form modules: the path requested (default `/`).
+    public var path: String?
+    /// For URL-form modules: `https` instead of `http`.
+    public var https: Bool
 
-    public init(name: String, port: Int, module: String? = nil) {
+    public init(name: String, port: Int, module: String? = nil, path: String? = nil, https: Bool = false) {
         self.name = name
         self.port = port
         self.module = module
+        self.path = path
+        self.https = https
     }
 }
 

@@ -2,6 +2,12 @@
 import Glibc
 #endif
 
+/// Why a pattern could not be compiled: the size/complexity check or glibc's `regerror` text.
+public struct RegularExpressionError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
+}
+
 /// A POSIX extended regular expression, compiled once by glibc's `regcomp` when the config loads.
 /// (Swift's `Regex` would link its whole parser into every daemon; banners need no more than ERE.)
 ///
@@ -11,6 +17,8 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
     /// The pattern as written in the config.
     public let pattern: String
     private let compiled: UnsafeMutablePointer<regex_t>
+    /// Number of parenthesised groups.
+    public let groups: Int
 
     /// Longest pattern accepted: banners are short, and glibc's compile time grows with length.
     public static let maximumLength = 1024
@@ -18,15 +26,68 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
     public static let maximumExpansion = 10_000
 
     /// Compiles `pattern`; nil when it is not a valid extended regular expression or is too
-    /// complex to compile safely (`problem(with:)` says why).
-    public init?(_ pattern: String) {
-        guard Self.problem(with: pattern) == nil else { return nil }
-        compiled = .allocate(capacity: 1)
-        guard regcomp(compiled, pattern, REG_EXTENDED | REG_NOSUB) == 0 else {
-            compiled.deallocate()
-            return nil
-        }
+    /// complex to compile safely (``compile(_:)`` says why).
+    public convenience init?(_ pattern: String) {
+        guard case let .success(compiled) = Self.compile(pattern) else { return nil }
+        self.init(pattern: pattern, compiled: compiled.compiled, groups: compiled.groups)
+    }
+
+    private init(pattern: String, compiled: UnsafeMutablePointer<regex_t>, groups: Int) {
         self.pattern = pattern
+        self.compiled = compiled
+        self.groups = groups
+    }
+
+    /// Compiles `pattern`, or says why it cannot: the size/complexity check, or glibc's own
+    /// `regerror` text (e.g. "Unmatched ( or \\(").
+    ///
+    /// The pattern is POSIX extended syntax with the few Go RE2 spellings that blackbox.yml files
+    /// use translated first (see ``translateFromRE2(_:)``), so a blackbox module loads unchanged.
+    public static func compile(_ pattern: String) -> Result<RegularExpression, RegularExpressionError> {
+        if let problem = problem(with: pattern) { return .failure(RegularExpressionError(reason: problem)) }
+        let (translated, ignoreCase) = translateFromRE2(pattern)
+        let compiled = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
+        let code = regcomp(compiled, translated, REG_EXTENDED | (ignoreCase ? REG_ICASE : 0))
+        guard code == 0 else {
+            var buffer = [CChar](repeating: 0, count: 256)
+            regerror(code, compiled, &buffer, buffer.count)
+            compiled.deallocate()
+            let reason = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return .failure(RegularExpressionError(reason: reason))
+        }
+        return .success(RegularExpression(pattern: pattern, compiled: compiled, groups: Int(compiled.pointee.re_nsub)))
+    }
+
+    /// Rewrites the Go RE2 spellings POSIX ERE lacks: a leading `(?i)` becomes case-insensitive
+    /// matching, and `\d` / `\D` outside brackets become `[0-9]` / `[^0-9]` (glibc already knows
+    /// `\s`, `\S`, `\w`, `\W` and `\b`). Everything else is passed through unchanged.
+    static func translateFromRE2(_ pattern: String) -> (String, ignoreCase: Bool) {
+        var source = Substring(pattern)
+        var ignoreCase = false
+        if source.hasPrefix("(?i)") {
+            ignoreCase = true
+            source = source.dropFirst(4)
+        }
+        var out = ""
+        var inBracket = false
+        var escaped = false
+        for character in source {
+            if escaped {
+                escaped = false
+                if !inBracket && character == "d" { out += "[0-9]"; continue }
+                if !inBracket && character == "D" { out += "[^0-9]"; continue }
+                out += "\\" + String(character)
+                continue
+            }
+            switch character {
+            case "\\": escaped = true
+            case "[" where !inBracket: inBracket = true; out.append(character)
+            case "]" where inBracket: inBracket = false; out.append(character)
+            default: out.append(character)
+            }
+        }
+        if escaped { out += "\\" }
+        return (out, ignoreCase)
     }
 
     deinit {
@@ -37,6 +98,43 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
     /// True when the pattern matches somewhere in `text` (anchor with `^`/`$` for more).
     public func matches(_ text: String) -> Bool {
         regexec(compiled, text, 0, nil, 0) == 0
+    }
+
+    /// The whole match and each group (nil for a group that did not take part), or nil when the
+    /// pattern does not match. Offsets are bytes; `text` must not contain NUL (C strings end there).
+    public func firstMatch(in text: String) -> [String?]? {
+        var matches = [regmatch_t](repeating: regmatch_t(), count: groups + 1)
+        guard regexec(compiled, text, matches.count, &matches, 0) == 0 else { return nil }
+        let bytes = Array(text.utf8)
+        return matches.map { match in
+            guard match.rm_so >= 0, match.rm_eo >= match.rm_so, Int(match.rm_eo) <= bytes.count else { return nil }
+            return String(decoding: bytes[Int(match.rm_so)..<Int(match.rm_eo)], as: UTF8.self)
+        }
+    }
+
+    /// `template` with `${N}` and `$N` replaced by group N of `match` (Go's `Regexp.Expand`, as
+    /// blackbox_exporter's `query_response` `send` uses it); `$$` is a literal `$`.
+    public static func expand(_ template: String, with match: [String?]) -> String {
+        var out = ""
+        var chars = Substring(template)
+        while let character = chars.popFirst() {
+            guard character == "$" else { out.append(character); continue }
+            if chars.first == "$" { chars.removeFirst(); out.append("$"); continue }
+            var digits = ""
+            if chars.first == "{" {
+                let body = chars.dropFirst().prefix { $0 != "}" }
+                if body.allSatisfy(\.isASCII) && body.allSatisfy({ $0.isNumber }) && !body.isEmpty,
+                   chars.dropFirst(body.count + 1).first == "}" {
+                    digits = String(body)
+                    chars = chars.dropFirst(body.count + 2)
+                }
+            } else {
+                digits = String(chars.prefix { $0.isASCII && $0.isNumber })
+                chars = chars.dropFirst(digits.count)
+            }
+            if let index = Int(digits), index < match.count { out += match[index] ?? "" }
+        }
+        return out
     }
 
     public var description: String { pattern }

@@ -38,6 +38,32 @@ extension StringProtocol {
         return out
     }
 
+    /// The parts before and after the first occurrence of `separator`, or nil when it does not occur.
+    public func splitOnce(_ separator: String) -> (before: Substring, after: Substring)? {
+        let haystack = Substring(self), needle = Array(separator.utf8)
+        guard !needle.isEmpty else { return nil }
+        var index = haystack.utf8.startIndex
+        while index < haystack.utf8.endIndex {
+            if haystack.utf8[index...].starts(with: needle) {
+                let after = haystack.utf8.index(index, offsetBy: needle.count)
+                return (Substring(haystack.utf8[..<index]), Substring(haystack.utf8[after...]))
+            }
+            index = haystack.utf8.index(after: index)
+        }
+        return nil
+    }
+
+    /// Every occurrence of `target` replaced by `replacement`.
+    public func replacingAll(_ target: String, with replacement: String) -> String {
+        var out = ""
+        var rest = Substring(self)
+        while let (before, after) = rest.splitOnce(target) {
+            out += before + replacement
+            rest = after
+        }
+        return out + rest
+    }
+
     /// Left-padded with zeros to `width` characters.
     public func leftPadded(to width: Int) -> String {
         String(repeating: "0", count: Swift.max(0, width - count)) + self

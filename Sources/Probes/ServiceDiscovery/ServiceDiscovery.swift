@@ -11,26 +11,30 @@ public enum ServiceDiscovery {
     }
 
     public static func targetGroups(for config: ExporterConfig) -> [TargetGroup] {
-        let defaultServiceModule = config.modules.values.filter { $0.prober == .tcp }.map(\.name).sorted().first
+        let defaultServiceModule = config.modules.values.filter { $0.prober == TCPOptions.proberName }.map(\.name).sorted().first
         var groups: [TargetGroup] = []
         for device in config.devices {
             var base = device.labels
-            base["device"] = device.name
+            base[ServiceDiscoveryLabels.device] = device.name
             for module in device.modules {
                 var labels = base
                 labels["__param_target"] = device.name
                 labels["__param_module"] = module
-                labels["module"] = module
+                labels[ServiceDiscoveryLabels.module] = module
                 groups.append(TargetGroup(targets: [device.name], labels: labels))
             }
             for service in device.services {
-                guard let module = service.module ?? defaultServiceModule else { continue }
-                let target = "\(device.name):\(service.port)"
+                guard let module = service.module ?? defaultServiceModule, let options = config.modules[module]?.options else { continue }
+                let target: String
+                switch options.targetForm {
+                case .hostPort: target = "\(device.name):\(service.port)"
+                case .url: target = "\(service.https ? "https" : "http")://\(device.name):\(service.port)\(service.path ?? "/")"
+                }
                 var labels = base
                 labels["__param_target"] = target
                 labels["__param_module"] = module
-                labels["module"] = module
-                labels["service"] = service.name
+                labels[ServiceDiscoveryLabels.module] = module
+                labels[ServiceDiscoveryLabels.service] = service.name
                 groups.append(TargetGroup(targets: [target], labels: labels))
             }
         }

@@ -6,17 +6,24 @@ import VandineCore
 /// Rejects every request without valid basic-auth credentials with 401, on every path (as
 /// exporter-toolkit does). bcrypt is slow on purpose, so verification runs on NIO's thread pool,
 /// never on Swift's cooperative threads.
-struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+public struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let verifier: BasicAuthVerifier
+    /// The realm in the `WWW-Authenticate` challenge (the daemon's name).
+    let realm: String
 
-    func handle(_ request: Request, context: Context,
+    public init(verifier: BasicAuthVerifier, realm: String) {
+        self.verifier = verifier
+        self.realm = realm
+    }
+
+    public func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         let header = request.headers[.authorization]
         let verifier = self.verifier
         let accepted = (try? await NIOThreadPool.singleton.runIfActive { verifier.verify(authorizationHeader: header) }) ?? false
         guard accepted else {
             return Response(status: .unauthorized,
-                            headers: [.wwwAuthenticate: "Basic realm=\"vandine-exporter\"", .contentType: "text/plain; charset=utf-8"],
+                            headers: [.wwwAuthenticate: "Basic realm=\"\(realm)\"", .contentType: "text/plain; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: "Unauthorized\n")))
         }
         return try await next(request, context)
@@ -24,10 +31,14 @@ struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Adds the web config's `http_server_config.headers` to every response.
-struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+public struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     let headers: [String: String]
 
-    func handle(_ request: Request, context: Context,
+    public init(headers: [String: String]) {
+        self.headers = headers
+    }
+
+    public func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         for (name, value) in headers {

@@ -1,18 +1,16 @@
 import Logging
-import Probes
 import VandineCore
 
 /// Everything the routes share: the reloadable config, the probe handler and its statistics.
 /// One instance per process (or per test application).
-final class ExporterState: Sendable {
-    let config: ReloadableConfig<ExporterConfig>
-    let handler: ProbeHandler
+public final class ExporterState: Sendable {
+    public let config: ReloadableConfig<ExporterConfig>
+    public let handler: ProbeHandler
     /// Where the config came from (`--config.file` or the embedded default), for logs and `/`.
-    let configSource: String
-    let logger: Logger
+    public let configSource: String
+    public let logger: Logger
 
-    init(config: ReloadableConfig<ExporterConfig>, configSource: String, handler: ProbeHandler = ProbeHandler(),
-         logger: Logger) {
+    public init(config: ReloadableConfig<ExporterConfig>, configSource: String, handler: ProbeHandler, logger: Logger) {
         self.config = config
         self.configSource = configSource
         self.handler = handler
@@ -20,7 +18,7 @@ final class ExporterState: Sendable {
     }
 
     /// Loads the config named by `--config.file`, or the embedded default when nil.
-    static func loader(configFile: String?) -> ReloadableConfig<ExporterConfig>.Loader {
+    public static func loader(configFile: String?) -> ReloadableConfig<ExporterConfig>.Loader {
         { () throws -> ExporterConfig in
             if let configFile {
                 return try ConfigLoader().load(path: configFile)
@@ -31,7 +29,7 @@ final class ExporterState: Sendable {
 
     /// Reloads the config (SIGHUP or `POST /-/reload`), logging the outcome.
     @discardableResult
-    func reload() -> Result<Void, any Error> {
+    public func reload() -> Result<Void, any Error> {
         let result = config.reload()
         switch result {
         case .success:

@@ -1,0 +1,19 @@
+import ServiceLifecycle
+import VandineCore
+
+/// The prober list together with the long-lived state the probers share, each piece a `Service`
+/// for the daemon's ServiceGroup (started before the HTTP server, stopped after it).
+public struct ProberWiring: Sendable {
+    public let registry: ProberRegistry
+    public let services: [any Service]
+
+    public init(registry: ProberRegistry, services: [any Service]) {
+        self.registry = registry
+        self.services = services
+    }
+
+    /// The exporter's standard probers.
+    public static func standard() -> ProberWiring {
+        ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(), dns: DNSProber()), services: [])
+    }
+}

@@ -1,0 +1,67 @@
+/// The options of one prober: its section of a module (`tcp:`, `http:`, `dns:`), parsed from
+/// ``ConfigNode`` with exact errors and rendered back for `/config` and `debug=true`.
+public protocol ProberOptionsSection: Sendable, Equatable {
+    /// The prober's name after `prober:`, which is also the key of its section.
+    static var proberName: String { get }
+    /// How this prober's `/probe` targets are written.
+    static var targetForm: TargetForm { get }
+    /// Parses the section; `node` is nil when the module has none (all defaults).
+    static func parse(_ node: ConfigNode?, context: ModuleParseContext) throws(ConfigError) -> Self
+    /// The section's settings as YAML lines (no section key, no indentation); secrets redacted.
+    func render() -> String
+    /// Why probing `device` by its name could never succeed with these options (checked at load,
+    /// so `--config.check` catches it), or nil.
+    func problem(probing device: DeviceConfig) -> String?
+    /// These options wrapped in their ``ProberOptions`` case.
+    var wrapped: ProberOptions { get }
+}
+
+extension ProberOptionsSection {
+    public func problem(probing device: DeviceConfig) -> String? { nil }
+}
+
+/// How a prober's targets are written.
+public enum TargetForm: Sendable, Equatable {
+    /// `host`, `host:port`, `[v6]:port` (``HostPort``).
+    case hostPort
+    /// A URL (``TargetURL``); `http://` is assumed when no scheme is given.
+    case url
+}
+
+/// ONE list of probers' options. Adding a prober: a case here, its line in `sections`, its line in
+/// `section`, and its prober in `ProberRegistry` — nothing else outside its own files.
+public enum ProberOptions: Sendable, Equatable {
+    case tcp(TCPOptions)
+    case http(HTTPOptions)
+    case dns(DNSOptions)
+
+    /// Every options type, for parsing by prober name.
+    static let sections: [any ProberOptionsSection.Type] = [
+        TCPOptions.self,
+        HTTPOptions.self,
+        DNSOptions.self,
+    ]
+
+    /// The payload, whatever its prober.
+    public var section: any ProberOptionsSection {
+        switch self {
+        case let .tcp(options): options
+        case let .http(options): options
+        case let .dns(options): options
+        }
+    }
+
+    /// The prober's name.
+    public var proberName: String { type(of: section).proberName }
+
+    /// How this prober's targets are written.
+    public var targetForm: TargetForm { type(of: section).targetForm }
+
+    /// The known prober names, sorted, for error messages.
+    public static var proberNames: [String] { sections.map { $0.proberName }.sorted() }
+
+    /// The options type of the prober called `name`.
+    static func section(named name: String) -> (any ProberOptionsSection.Type)? {
+        sections.first { $0.proberName == name }
+    }
+}

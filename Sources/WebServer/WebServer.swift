@@ -1,1 +1,0 @@
-// Shared web-server pieces land here.
