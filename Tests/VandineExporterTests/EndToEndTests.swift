@@ -16,10 +16,11 @@ import VandineCore
             timeout: 30s
             tcp:
               expect_banner: "^SSH-"
+              port: 22
         devices:
           - name: self
             address: 127.0.0.1
-            modules: [tcp_connect]
+            modules: [banner]
         allowed_targets:
           - 127.0.0.0/8
         """
