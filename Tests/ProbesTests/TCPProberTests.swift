@@ -44,7 +44,7 @@ func runProbe(_ prober: any Prober, target: ProbeTarget, module: ModuleConfig,
         let result = await runProbe(TCPProber(), target: ProbeTarget(host: "127.0.0.1", port: port), module: module, log: log)
         #expect(!result.success)
         #expect(result.metrics.sample(named: "probe_tcp_connect_duration_seconds") == nil)
-        #expect(log.failureReason == "connect to [IPv4]127.0.0.1/127.0.0.1:\(port) failed: connection refused")
+        #expect(log.failureReason == "connect to 127.0.0.1:\(port) failed: connection refused")
     }
 
     @Test func bannerMatchingTheRegexSucceeds() async throws {
