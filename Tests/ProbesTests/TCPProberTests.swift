@@ -84,9 +84,9 @@ func runProbe(_ prober: any Prober, target: ProbeTarget, module: ModuleConfig,
         let smtp = with {
             $0.queryResponse = [
                 // As in blackbox, `${1}` expands the groups of the same step's `expect`.
-                .init(expect: RegularExpression("^220 ([^ ]+) ready$"), send: "EHLO ${1}\r\n"),
+                .init(expect: RegularExpression("^220 ([^ ]+) ready$"), send: "EHLO ${1}\r"),
                 .init(expect: RegularExpression("^250-STARTTLS")),
-                .init(send: "QUIT\r\n"),
+                .init(send: "QUIT\r"),
                 .init(expect: RegularExpression("^221 ")),
             ]
         }
@@ -108,9 +108,9 @@ func runProbe(_ prober: any Prober, target: ProbeTarget, module: ModuleConfig,
         defer { Task { await server.stop() } }
         let smtp = with {
             $0.queryResponse = [
-                .init(expect: RegularExpression("^220 ")), .init(send: "STARTTLS\r\n"),
+                .init(expect: RegularExpression("^220 ")), .init(send: "STARTTLS\r"),
                 .init(expect: RegularExpression("^220 go ahead"), startTLS: true),
-                .init(send: "NOOP\r\n"), .init(expect: RegularExpression("^250 ok")),
+                .init(send: "NOOP\r"), .init(expect: RegularExpression("^250 ok")),
             ]
             $0.tlsConfig = TLSClientConfig(caFile: certificates.certificate)
         }

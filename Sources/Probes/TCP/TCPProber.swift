@@ -75,7 +75,9 @@ public struct TCPProber: Prober {
                         match = found
                     }
                     if let send = step.send {
-                        let text = RegularExpression.expand(send, with: match)
+                        // blackbox_exporter writes every `send` followed by "\n" (its example
+                        // SMTP module sends "EHLO prober\r" to end the line with CRLF).
+                        let text = RegularExpression.expand(send, with: match) + "\n"
                         try await outbound.write(ByteBuffer(string: text))
                         context.log.log("sent \(text.debugDescription)")
                     }
