@@ -24,10 +24,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/side_by_side.sh"
 sbs_setup probe_http
 
-# /usr/sbin is not on every user's PATH
-NGINX_BIN=${NGINX_BIN:-nginx}
-NGINX_BIN=$(command -v "$NGINX_BIN" || command -v /usr/sbin/nginx) ||
-    die "nginx not found (Debian package nginx-light)"
+if [[ -n ${NGINX_BIN:-} ]]; then
+    nginx_path=$(command -v "$NGINX_BIN") || die "nginx not found: $NGINX_BIN (NGINX_BIN)"
+    NGINX_BIN=$nginx_path
+else # /usr/sbin is not on every user's PATH
+    NGINX_BIN=$(command -v nginx || command -v /usr/sbin/nginx) || die "nginx not found (Debian package nginx-light)"
+fi
 
 # --- nginx serving /health ---------------------------------------------------
 # Its own config in the temp dir; nothing under /etc/nginx or /var is read or written.
