@@ -170,8 +170,10 @@ public final class CurlEngine: Service, Sendable {
                     finish(job, .deadlineExceeded)
                     continue
                 }
-                let milliseconds = max(1, Int((left.seconds * 1000).rounded(.up)))
-                _ = vandine_curl_setopt_long(job.transfer.handle, CURLOPT_TIMEOUT_MS, milliseconds)
+                if job.transfer.setsCurlTimeout {
+                    let milliseconds = max(1, Int((left.seconds * 1000).rounded(.up)))
+                    _ = vandine_curl_setopt_long(job.transfer.handle, CURLOPT_TIMEOUT_MS, milliseconds)
+                }
                 let added = curl_multi_add_handle(multi.pointer, job.transfer.handle)
                 guard added == CURLM_OK else {
                     logger.error("curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(added)))")

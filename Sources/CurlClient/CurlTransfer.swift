@@ -32,6 +32,9 @@ public final class CurlTransfer: @unchecked Sendable {
     var captureTLS = false
     /// The TLS session of the latest response.
     var tls: TLSInfo?
+    /// Whether the engine sets CURLOPT_TIMEOUT_MS from the deadline (tests turn it off to exercise
+    /// the engine's own deadline backstop).
+    var setsCurlTimeout = true
 
     /// Creates an easy handle with the options every transfer shares (error buffer, no signals,
     /// callbacks into this object).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import CCurl
 @testable import CurlClient
 
 /// One engine for the suite (one thread); the suite runs serialized so the thread count test sees
@@ -191,6 +192,39 @@ let engine = CurlEngine()
         #expect(echo.values("host") == ["example.invalid:\(server.port)"])
     }
 
+    @Test func httpVersionAndProxy() async throws {
+        let server = try await HTTPTestServer.start()
+        defer { server.stop() }
+        var request = HTTPRequest(url: server.url("/echo"))
+        request.httpVersion = .http1_0
+        var response = try await engine.execute(request)
+        #expect(try Echo(response).version == "HTTP/1.0")
+        #expect(response.httpVersion == .http1_1)  // python answers 1.1
+
+        // Through an HTTP proxy (the test server itself), curl sends the absolute URL to the proxy
+        // and does not resolve the target's name.
+        request = HTTPRequest(url: "http://example.invalid/echo")
+        request.proxyURL = "http://127.0.0.1:\(server.port)"
+        response = try await engine.execute(request)
+        #expect(try Echo(response).path == "http://example.invalid/echo")
+        #expect(response.primaryIP == "127.0.0.1")
+    }
+
+    @Test func engineDeadlineBackstopWhenCurlHasNoTimeout() async throws {
+        let server = try await HTTPTestServer.start()
+        defer { server.stop() }
+        let transfer = try CurlTransfer()
+        try transfer.set(CURLOPT_URL, server.url("/stall"))
+        transfer.setsCurlTimeout = false
+        let start = ContinuousClock.now
+        let outcome = await engine.perform(transfer, deadline: start + .milliseconds(500))
+        let elapsed = ContinuousClock.now - start
+        #expect(outcome == .deadlineExceeded)
+        #expect(elapsed >= .milliseconds(500))
+        #expect(elapsed < .milliseconds(1000))
+        #expect(transfer.info(long: CURLINFO_RESPONSE_CODE) == 200)
+    }
+
     @Test func connectionRefused() async throws {
         let port = try freeLoopbackPort()
         let error = try await #require(throws: CurlError.self) {
@@ -282,6 +316,23 @@ let engine = CurlEngine()
         let response = try await engine.execute(request)
         #expect(response.statusCode == 200)
         #expect(try Echo(response).values("host") == ["127.0.0.1:\(server.port)"])
+    }
+
+    @Test func clientCertificate() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let certs = try TestCertificates(in: directory)
+        let server = try await HTTPTestServer.start(certificate: certs.serverCertificate, key: certs.serverKey,
+                                                    clientCA: certs.certificate)
+        defer { server.stop() }
+        var request = HTTPRequest(url: server.url("/fixed", scheme: "https"))
+        request.tls.caFile = certs.certificate
+        await #expect(throws: CurlError.self) { try await engine.execute(request) }
+        // The server certificate (signed by the same CA) doubles as a client certificate.
+        request.tls.certFile = certs.serverCertificate
+        request.tls.keyFile = certs.serverKey
+        let response = try await engine.execute(request)
+        #expect(response.statusCode == 200)
     }
 
     @Test func expiredCertificate() async throws {
@@ -407,12 +458,16 @@ func threadCount() -> Int {
 
 struct Echo {
     let method: String
+    let path: String
+    let version: String
     let body: String
     let headers: [[String]]
 
     init(_ response: HTTPResponse) throws {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
         method = object["method"] as? String ?? ""
+        path = object["path"] as? String ?? ""
+        version = object["version"] as? String ?? ""
         body = object["body"] as? String ?? ""
         headers = object["headers"] as? [[String]] ?? []
     }

@@ -8,17 +8,21 @@ import Foundation
 /// (headers with Content-Length 100 and 10 body bytes, then nothing until the client leaves),
 /// `/gzip` (gzip-encoded "compressed hello" ×100), `/echo` (JSON of method, path, headers as
 /// [[name, value]], body), `/slow` (200 after 200 ms), `/big/N` (N bytes of "x").
-/// With `certificate`/`key` it speaks TLS (optionally capped at `maxTLS` "1.2").
+/// With `certificate`/`key` it speaks TLS (optionally capped at `maxTLS` "1.2", and requiring a
+/// client certificate signed by `clientCA`). `/echo` also reports the request's HTTP version, and
+/// an absolute-form request target (as sent to a proxy) shows up in its `path`.
 public final class HTTPTestServer: @unchecked Sendable {
     public let port: Int
     private let process: Process
 
-    public static func start(certificate: String? = nil, key: String? = nil, maxTLS: String? = nil) async throws -> HTTPTestServer {
+    public static func start(certificate: String? = nil, key: String? = nil, maxTLS: String? = nil,
+                             clientCA: String? = nil) async throws -> HTTPTestServer {
         let directory = try TemporaryDirectory()
         let script = try directory.write("server.py", httpTestServerScript)
         var arguments = [script]
         if let certificate, let key { arguments += ["--cert", certificate, "--key", key] }
         if let maxTLS { arguments += ["--max-tls", maxTLS] }
+        if let clientCA { arguments += ["--client-ca", clientCA] }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
@@ -91,7 +95,7 @@ private final class LineReader: @unchecked Sendable {
 }
 
 private let httpTestServerScript = #"""
-import base64, gzip, json, socketserver, ssl, sys, time
+import base64, gzip, json, socketserver, ssl, sys, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 args = sys.argv[1:]
@@ -121,7 +125,7 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        path = self.path.split("?")[0]
+        path = urllib.parse.urlsplit(self.path).path
         parts = path.strip("/").split("/")
         if path == "/fixed":
             self.send(200, b"hello", [("X-Test", "one"), ("X-Multi", "a"), ("X-Multi", "b"), ("Content-Type", "text/plain")])
@@ -147,7 +151,7 @@ class Handler(BaseHTTPRequestHandler):
             data = gzip.compress(b"compressed hello" * 100)
             self.send(200, data, [("Content-Encoding", "gzip")])
         elif path == "/echo":
-            out = {"method": self.command, "path": self.path,
+            out = {"method": self.command, "path": self.path, "version": self.request_version,
                    "headers": [[k, v] for k, v in self.headers.items()],
                    "body": body.decode("utf-8", "replace")}
             self.send(200, json.dumps(out).encode(), [("Content-Type", "application/json")])
@@ -176,6 +180,9 @@ if cert:
     context.load_cert_chain(cert, key)
     if option("--max-tls") == "1.2":
         context.maximum_version = ssl.TLSVersion.TLSv1_2
+    if option("--client-ca"):
+        context.load_verify_locations(option("--client-ca"))
+        context.verify_mode = ssl.CERT_REQUIRED
     server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
 print("PORT %d" % server.server_address[1], flush=True)
 server.serve_forever()
