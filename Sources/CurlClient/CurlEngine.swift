@@ -27,6 +27,7 @@ public final class CurlEngine: Service, Sendable {
         /// Idle connections kept for reuse (`CURLMOPT_MAXCONNECTS`). Default 16.
         public var maxIdleConnections: Int
 
+        /// Limits as documented on each property (counts of connections).
         public init(maxTotalConnections: Int = 64, maxHostConnections: Int = 0, maxIdleConnections: Int = 16) {
             self.maxTotalConnections = maxTotalConnections
             self.maxHostConnections = maxHostConnections

@@ -48,6 +48,7 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
     /// never started.
     public let partialResponse: HTTPResponse?
 
+    /// An error with the given kind, curl code (0 for none), one-line description and partial response.
     public init(kind: Kind, curlCode: Int = 0, description: String, partialResponse: HTTPResponse? = nil) {
         self.kind = kind
         self.curlCode = curlCode

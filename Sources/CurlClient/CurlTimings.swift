@@ -28,6 +28,7 @@ public struct CurlTimings: Sendable, Equatable {
     /// All redirect hops before the final request (`CURLINFO_REDIRECT_TIME_T`).
     public var redirect: Double
 
+    /// Times in seconds from the start of the transfer (0 for a phase that did not happen).
     public init(nameLookup: Double = 0, connect: Double = 0, appConnect: Double = 0, preTransfer: Double = 0,
                 startTransfer: Double = 0, total: Double = 0, redirect: Double = 0) {
         self.nameLookup = nameLookup

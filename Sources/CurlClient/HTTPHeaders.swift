@@ -9,6 +9,7 @@ public struct HTTPHeaders: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
         /// The value, without surrounding whitespace.
         public var value: String
 
+        /// A field; `value` is sent as given.
         public init(name: String, value: String) {
             self.name = name
             self.value = value
@@ -53,11 +54,14 @@ public struct HTTPHeaders: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
         fields.map { ($0.name, $0.value) }
     }
 
+    /// Iterates the fields in order.
     public func makeIterator() -> IndexingIterator<[Field]> {
         fields.makeIterator()
     }
 
+    /// Whether there are no fields.
     public var isEmpty: Bool { fields.isEmpty }
+    /// The number of fields (duplicates counted).
     public var count: Int { fields.count }
 }
 

@@ -91,9 +91,12 @@ public enum BodyLimitBehavior: Sendable, Equatable {
 
 /// HTTP basic credentials.
 public struct BasicAuth: Sendable, Equatable {
+    /// The user name (must not contain ":").
     public var username: String
+    /// The password.
     public var password: String
 
+    /// Credentials sent as `Authorization: Basic base64(username:password)`.
     public init(username: String, password: String) {
         self.username = username
         self.password = password
@@ -146,6 +149,7 @@ public struct ResolvePin: Sendable, Equatable {
     /// An IPv4 or IPv6 address literal (IPv6 without brackets).
     public var address: String
 
+    /// Pins `host:port` to `address`.
     public init(host: String, port: Int, address: String) {
         self.host = host
         self.port = port

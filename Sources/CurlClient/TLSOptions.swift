@@ -21,6 +21,7 @@ public struct TLSOptions: Sendable, Equatable {
     /// The highest TLS version offered; nil offers the highest supported.
     public var maxVersion: TLSVersion?
 
+    /// TLS options; the defaults verify against the system CA store with curl's version defaults.
     public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, serverName: String? = nil,
                 insecureSkipVerify: Bool = false, minVersion: TLSVersion? = nil, maxVersion: TLSVersion? = nil) {
         self.caFile = caFile
