@@ -1,4 +1,17 @@
+#define _GNU_SOURCE
 #include "CCurl.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <pthread.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
 
 CURLcode vandine_curl_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -27,6 +40,146 @@ CURLcode vandine_curl_getinfo_double(CURL *handle, CURLINFO info, double *value)
 CURLcode vandine_curl_getinfo_string(CURL *handle, CURLINFO info, const char **value) {
     return curl_easy_getinfo(handle, info, value);
 }
+CURLcode vandine_curl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+CURLMcode vandine_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
+}
 const curl_version_info_data *vandine_curl_version_info(void) {
     return curl_version_info(CURLVERSION_NOW);
+}
+
+void vandine_set_thread_name(const char *name) {
+    pthread_setname_np(pthread_self(), name);
+}
+
+const long vandine_curlauth_basic = (long)CURLAUTH_BASIC;
+const long vandine_curlauth_bearer = (long)CURLAUTH_BEARER;
+const long vandine_curl_global_default = CURL_GLOBAL_DEFAULT;
+
+/* ---- certificate description (OpenSSL) ---- */
+
+static char *bio_to_string(BIO *bio) {
+    char *data = NULL;
+    long length = BIO_get_mem_data(bio, &data);
+    char *copy = malloc((size_t)length + 1);
+    if (copy) {
+        if (length > 0) memcpy(copy, data, (size_t)length);
+        copy[length] = 0;
+    }
+    return copy;
+}
+
+static char *name_string(const X509_NAME *name) {
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (!bio) return NULL;
+    X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    char *result = bio_to_string(bio);
+    BIO_free(bio);
+    return result;
+}
+
+static double asn1_time_seconds(const ASN1_TIME *time) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!time || ASN1_TIME_to_tm(time, &tm) != 1) return 0;
+    return (double)timegm(&tm);
+}
+
+static void append(BIO *bio, int *count, const char *text, int length) {
+    if ((*count)++ > 0) BIO_write(bio, ",", 1);
+    BIO_write(bio, text, length);
+}
+
+static void describe_sans(X509 *cert, vandine_cert *out) {
+    BIO *dns = BIO_new(BIO_s_mem()), *ips = BIO_new(BIO_s_mem()), *mails = BIO_new(BIO_s_mem());
+    int dns_count = 0, ip_count = 0, mail_count = 0;
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+        if (name->type == GEN_DNS) {
+            append(dns, &dns_count, (const char *)ASN1_STRING_get0_data(name->d.dNSName), ASN1_STRING_length(name->d.dNSName));
+        } else if (name->type == GEN_EMAIL) {
+            append(mails, &mail_count, (const char *)ASN1_STRING_get0_data(name->d.rfc822Name), ASN1_STRING_length(name->d.rfc822Name));
+        } else if (name->type == GEN_IPADD) {
+            const unsigned char *bytes = ASN1_STRING_get0_data(name->d.iPAddress);
+            int length = ASN1_STRING_length(name->d.iPAddress);
+            char buffer[INET6_ADDRSTRLEN];
+            if ((length == 4 && inet_ntop(AF_INET, bytes, buffer, sizeof buffer)) ||
+                (length == 16 && inet_ntop(AF_INET6, bytes, buffer, sizeof buffer))) {
+                append(ips, &ip_count, buffer, (int)strlen(buffer));
+            }
+        }
+    }
+    GENERAL_NAMES_free(names);
+    out->dns_names = bio_to_string(dns);
+    out->ip_addresses = bio_to_string(ips);
+    out->emails = bio_to_string(mails);
+    BIO_free(dns); BIO_free(ips); BIO_free(mails);
+}
+
+static void describe(X509 *cert, vandine_cert *out) {
+    memset(out, 0, sizeof *out);
+    out->subject = name_string(X509_get_subject_name(cert));
+    out->issuer = name_string(X509_get_issuer_name(cert));
+    describe_sans(cert, out);
+    BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    char *hex = serial ? BN_bn2hex(serial) : NULL;
+    if (hex) {
+        const char *digits = hex;
+        if (*digits == '-') digits++;
+        while (digits[0] == '0' && digits[1]) digits++;
+        out->serial_hex = strdup(digits);
+        for (char *c = out->serial_hex; c && *c; c++) if (*c >= 'A' && *c <= 'F') *c = (char)(*c - 'A' + 'a');
+        OPENSSL_free(hex);
+    }
+    BN_free(serial);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_length = 0;
+    if (X509_digest(cert, EVP_sha256(), digest, &digest_length) == 1 && digest_length == 32) {
+        for (unsigned int i = 0; i < 32; i++) snprintf(out->sha256_hex + 2 * i, 3, "%02x", digest[i]);
+    }
+    out->not_before = asn1_time_seconds(X509_get0_notBefore(cert));
+    out->not_after = asn1_time_seconds(X509_get0_notAfter(cert));
+}
+
+static vandine_cert *describe_chain(STACK_OF(X509) *chain, int *count) {
+    *count = 0;
+    if (!chain || sk_X509_num(chain) <= 0) return NULL;
+    int n = sk_X509_num(chain);
+    vandine_cert *certs = calloc((size_t)n, sizeof *certs);
+    if (!certs) return NULL;
+    for (int i = 0; i < n; i++) describe(sk_X509_value(chain, i), &certs[i]);
+    *count = n;
+    return certs;
+}
+
+int vandine_tls_capture(CURL *handle, vandine_tls_info *out) {
+    memset(out, 0, sizeof *out);
+    struct curl_tlssessioninfo *session = NULL;
+    if (curl_easy_getinfo(handle, CURLINFO_TLS_SSL_PTR, &session) != CURLE_OK || !session) return 0;
+    if (session->backend != CURLSSLBACKEND_OPENSSL || !session->internals) return 0;
+    SSL *ssl = (SSL *)session->internals;
+    snprintf(out->version, sizeof out->version, "%s", SSL_get_version(ssl));
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
+    snprintf(out->cipher, sizeof out->cipher, "%s", cipher ? SSL_CIPHER_get_name(cipher) : "");
+    out->peer = describe_chain(SSL_get_peer_cert_chain(ssl), &out->peer_count);
+    out->verified = describe_chain(SSL_get0_verified_chain(ssl), &out->verified_count);
+    return 1;
+}
+
+static void free_certs(vandine_cert *certs, int count) {
+    for (int i = 0; i < count; i++) {
+        free(certs[i].subject); free(certs[i].issuer); free(certs[i].dns_names);
+        free(certs[i].ip_addresses); free(certs[i].emails); free(certs[i].serial_hex);
+    }
+    free(certs);
+}
+
+void vandine_tls_info_free(vandine_tls_info *info) {
+    free_certs(info->peer, info->peer_count);
+    free_certs(info->verified, info->verified_count);
+    info->peer = NULL; info->verified = NULL;
+    info->peer_count = 0; info->verified_count = 0;
 }

@@ -1,6 +1,7 @@
 #ifndef VANDINE_CCURL_H
 #define VANDINE_CCURL_H
-/* Typed wrappers around libcurl's variadic calls and macros, which Swift cannot call directly. */
+/* Typed wrappers around libcurl's variadic calls and macros, which Swift cannot call directly,
+   plus the few OpenSSL calls (stack and ASN1 macros) that describe a TLS peer's certificates. */
 #include <curl/curl.h>
 #include <stddef.h>
 
@@ -18,8 +19,49 @@ CURLcode vandine_curl_setopt_callback(CURL *handle, CURLoption option, vandine_c
 CURLcode vandine_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode vandine_curl_getinfo_double(CURL *handle, CURLINFO info, double *value);
 CURLcode vandine_curl_getinfo_string(CURL *handle, CURLINFO info, const char **value);
+/* The CURLINFO_*_TIME_T infos (microseconds). */
+CURLcode vandine_curl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
+
+/* curl_multi_setopt (variadic) for long options. */
+CURLMcode vandine_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
 /* curl_version_info(CURLVERSION_NOW): CURLVERSION_NOW is a macro. */
 const curl_version_info_data *vandine_curl_version_info(void);
+
+/* pthread_setname_np for the calling thread (needs _GNU_SOURCE, which Swift's Glibc lacks). */
+void vandine_set_thread_name(const char *name);
+
+/* Macros with casts that Swift does not import. */
+extern const long vandine_curlauth_basic;
+extern const long vandine_curlauth_bearer;
+extern const long vandine_curl_global_default;
+
+/* One certificate, described with OpenSSL. Strings are malloc'd (freed by vandine_tls_info_free). */
+typedef struct {
+    char *subject;        /* RFC 2253, like Go's pkix.Name.String() */
+    char *issuer;
+    char *dns_names;      /* SANs, each list joined with "," */
+    char *ip_addresses;
+    char *emails;
+    char *serial_hex;     /* lowercase, no leading zeros (Go's %x of the big.Int) */
+    char sha256_hex[65];  /* of the DER, lowercase */
+    double not_before;    /* Unix seconds */
+    double not_after;
+} vandine_cert;
+
+typedef struct {
+    char version[32];     /* SSL_get_version: "TLSv1.3" */
+    char cipher[128];     /* OpenSSL cipher name */
+    vandine_cert *peer;   /* SSL_get_peer_cert_chain, as sent by the server */
+    int peer_count;
+    vandine_cert *verified; /* SSL_get0_verified_chain; empty when verification did not build one */
+    int verified_count;
+} vandine_tls_info;
+
+/* Reads the live OpenSSL session of the handle's current connection (CURLINFO_TLS_SSL_PTR).
+   Call during the transfer (the header callback). Returns 1 and fills `out` for an OpenSSL TLS
+   connection, 0 otherwise (plain HTTP, other backend). Free with vandine_tls_info_free. */
+int vandine_tls_capture(CURL *handle, vandine_tls_info *out);
+void vandine_tls_info_free(vandine_tls_info *info);
 
 #endif

@@ -1,1 +1,0 @@
-// The curl engine lands here (see CurlEngine.swift).
