@@ -34,7 +34,7 @@ public struct ExpiredCertificate {
             serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         """
         let file = try directory.write("make_expired.py", script)
-        let result = try Command.run("python3", [file, ca.certificate, caKey, certificate, key])
+        let result = try Command.run("/usr/bin/python3", [file, ca.certificate, caKey, certificate, key])
         guard result.status == 0 else {
             throw ExporterProcess.StartFailure(description: "making the expired certificate failed: \(result.stderr)")
         }

@@ -25,7 +25,7 @@ public final class HTTPTestServer: @unchecked Sendable {
         if let clientCA { arguments += ["--client-ca", clientCA] }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
+        process.arguments = ["/usr/bin/python3"] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -1,3 +1,4 @@
+import CurlClient
 import ServiceLifecycle
 import VandineCore
 
@@ -12,8 +13,11 @@ public struct ProberWiring: Sendable {
         self.services = services
     }
 
-    /// The exporter's standard probers.
+    /// The exporter's standard probers, with one curl engine (one thread, one multi handle) for
+    /// the http prober, run as a Service.
     public static func standard() -> ProberWiring {
-        ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(), dns: DNSProber()), services: [])
+        let curl = CurlEngine()
+        return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber()),
+                            services: [curl])
     }
 }

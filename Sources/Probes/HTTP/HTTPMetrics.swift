@@ -1,0 +1,61 @@
+import CurlClient
+import VandineCore
+
+/// blackbox_exporter's `http` metrics from a response (names, labels and meanings as in its
+/// prober/http.go).
+enum HTTPMetrics {
+    static func record(_ response: HTTPResponse, options: HTTPOptions, context: ProbeContext) {
+        let sink = context.metrics
+        let t = response.timings
+        let phases: [(String, Double)] = [
+            ("resolve", 0),  // the shared resolver did it; curl was pinned to the address
+            ("connect", max(0, t.connect - t.nameLookup)),
+            ("tls", t.appConnect > 0 ? max(0, t.appConnect - t.connect) : 0),
+            ("processing", max(0, t.startTransfer - max(t.connect, t.appConnect))),
+            ("transfer", t.startTransfer > 0 ? max(0, t.total - t.startTransfer) : 0),
+        ]
+        let lookup = context.metrics.snapshot.sample(named: "probe_dns_lookup_time_seconds") ?? 0
+        for (phase, seconds) in phases {
+            sink.gauge("probe_http_duration_seconds", phase == "resolve" ? lookup : seconds,
+                       help: "Duration of http request by phase, summed over all redirects", labels: ["phase": phase])
+        }
+        guard response.statusCode > 0 else { return }
+        sink.gauge("probe_http_status_code", Double(response.statusCode), help: "Response HTTP status code")
+        let length = response.headers["Content-Length"].flatMap { Double($0.trimmingBlanks()) } ?? -1
+        sink.gauge("probe_http_content_length", length, help: "Length of http content response")
+        sink.gauge("probe_http_uncompressed_body_length", Double(response.body.count), help: "Length of uncompressed response body")
+        sink.gauge("probe_http_redirects", Double(response.redirectCount), help: "The number of redirects")
+        sink.gauge("probe_http_ssl", response.tls == nil ? 0 : 1, help: "Indicates if SSL was used for the final redirect")
+        if let version = response.httpVersion {
+            sink.gauge("probe_http_version", version.number, help: "Returns the version of HTTP of the probe response")
+        }
+        if let lastModified = response.headers["Last-Modified"], let seconds = HTTPDate.parse(lastModified) {
+            sink.gauge("probe_http_last_modified_timestamp_seconds", seconds,
+                       help: "Returns the Last-Modified HTTP response header in unixtime")
+        }
+        if let tls = response.tls { record(tls, context: context) }
+    }
+
+    /// The certificate and TLS metrics (blackbox's names; `probe_ssl_last_chain_info` describes the
+    /// leaf certificate).
+    static func record(_ tls: TLSInfo, context: ProbeContext) {
+        let sink = context.metrics
+        sink.gauge("probe_tls_version_info", 1, help: "Returns the TLS version used or NaN when unknown", labels: ["version": tls.version])
+        if !tls.cipher.isEmpty {
+            sink.gauge("probe_tls_cipher_info", 1, help: "Returns the TLS cipher negotiated during handshake", labels: ["cipher": tls.cipher])
+        }
+        if let earliest = tls.earliestPeerExpiry {
+            sink.gauge("probe_ssl_earliest_cert_expiry", earliest, help: "Returns last SSL chain expiry in unixtime")
+        }
+        if let chainExpiry = tls.verifiedChainExpiry {
+            sink.gauge("probe_ssl_last_chain_expiry_timestamp_seconds", chainExpiry,
+                       help: "Returns last SSL chain expiry in timestamp")
+        }
+        if let leaf = tls.peerCertificates.first {
+            sink.gauge("probe_ssl_last_chain_info", 1, help: "Contains SSL leaf certificate information", labels: [
+                "fingerprint_sha256": leaf.sha256Fingerprint, "subject": leaf.subject, "issuer": leaf.issuer,
+                "subjectalternative": leaf.subjectAlternative, "serialnumber": leaf.serialNumber,
+            ])
+        }
+    }
+}
