@@ -158,6 +158,8 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/slow":
             time.sleep(0.2)
             self.send(200, b"slow")
+        elif path == "/lastmod":
+            self.send(200, b"page", [("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"), ("Set-Cookie", "id=1; Secure")])
         elif parts[0] == "big":
             self.send(200, b"x" * int(parts[1]))
         else:

@@ -72,6 +72,12 @@ public struct HTTPOptions: ProberOptionsSection {
         public var regexp: RegularExpression
         /// When the header is absent: true passes the rule, false fails the probe.
         public var allowMissing: Bool
+
+        public init(header: String, regexp: RegularExpression, allowMissing: Bool = false) {
+            self.header = header
+            self.regexp = regexp
+            self.allowMissing = allowMissing
+        }
     }
 
     public init() {
