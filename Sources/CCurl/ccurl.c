@@ -183,3 +183,19 @@ void vandine_tls_info_free(vandine_tls_info *info) {
     info->peer = NULL; info->verified = NULL;
     info->peer_count = 0; info->verified_count = 0;
 }
+
+int vandine_cert_from_der(const unsigned char *der, size_t length, vandine_cert *out) {
+    memset(out, 0, sizeof *out);
+    const unsigned char *cursor = der;
+    X509 *cert = d2i_X509(NULL, &cursor, (long)length);
+    if (!cert) return 0;
+    describe(cert, out);
+    X509_free(cert);
+    return 1;
+}
+
+void vandine_cert_free(vandine_cert *cert) {
+    free(cert->subject); free(cert->issuer); free(cert->dns_names);
+    free(cert->ip_addresses); free(cert->emails); free(cert->serial_hex);
+    memset(cert, 0, sizeof *cert);
+}

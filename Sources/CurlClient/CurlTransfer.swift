@@ -224,6 +224,18 @@ private func tupleCString<T>(_ tuple: inout T) -> String {
     }
 }
 
+extension CertificateInfo {
+    /// Describes a DER-encoded X.509 certificate with OpenSSL (for TLS stacks other than curl's,
+    /// such as the tcp prober's); nil when the bytes are not a certificate.
+    public init?(der: [UInt8]) {
+        var cert = vandine_cert()
+        guard der.withUnsafeBufferPointer({ vandine_cert_from_der($0.baseAddress, $0.count, &cert) }) == 1 else { return nil }
+        defer { vandine_cert_free(&cert) }
+        guard let described = certificates(&cert, 1).first else { return nil }
+        self = described
+    }
+}
+
 private func certificates(_ pointer: UnsafeMutablePointer<vandine_cert>?, _ count: Int32) -> [CertificateInfo] {
     guard let pointer, count > 0 else { return [] }
     return UnsafeBufferPointer(start: pointer, count: Int(count)).map { cert in

@@ -64,4 +64,9 @@ typedef struct {
 int vandine_tls_capture(CURL *handle, vandine_tls_info *out);
 void vandine_tls_info_free(vandine_tls_info *info);
 
+/* Describes one DER-encoded certificate (e.g. from another TLS stack). Returns 1 and fills `out`,
+   0 when the bytes are not a certificate. Free with vandine_cert_free. */
+int vandine_cert_from_der(const unsigned char *der, size_t length, vandine_cert *out);
+void vandine_cert_free(vandine_cert *cert);
+
 #endif

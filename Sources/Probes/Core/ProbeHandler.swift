@@ -11,6 +11,11 @@ public struct ProbeHandler: Sendable {
     public static let scrapeTimeoutMargin = 0.5
     /// Shortest timeout we give a probe, whatever the header says.
     public static let minimumTimeout = 0.05
+    /// How long after the deadline the backstop cuts a prober off. Probers budget against the
+    /// deadline themselves and record what they measured when it passes (e.g. the status line of a
+    /// response that stalls mid-body); the grace lets them finish that, well inside the 0.5 s
+    /// scrape-timeout margin.
+    public static let backstopGrace = Duration.milliseconds(100)
 
     public let probers: ProberRegistry
     public let statistics: ProbeStatistics
@@ -80,7 +85,7 @@ public struct ProbeHandler: Sendable {
         let start = ContinuousClock.now
         let context = ProbeContext(target: target, module: module, log: log, deadline: start + module.timeout.duration)
         let success: Bool
-        if let finished = await firstResult(within: module.timeout.duration, { await prober.probe(context) }) {
+        if let finished = await firstResult(within: module.timeout.duration + Self.backstopGrace, { await prober.probe(context) }) {
             success = finished
         } else {
             log.fail(Task.isCancelled ? "probe cancelled" : "probe timed out after \(module.timeout)")

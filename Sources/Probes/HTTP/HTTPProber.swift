@@ -74,7 +74,7 @@ public struct HTTPProber: Prober {
         return request
     }
 
-    static func version(_ version: TLSProtocolVersion) -> TLSVersion {
+    static func version(_ version: TLSProtocolVersion) -> CurlClient.TLSVersion {
         switch version {
         case .tls10: .tls1_0
         case .tls11: .tls1_1

@@ -16,7 +16,7 @@ enum TLSClientSettings {
         return tls
     }
 
-    static func version(_ version: TLSProtocolVersion) -> TLSVersion {
+    static func version(_ version: TLSProtocolVersion) -> NIOSSL.TLSVersion {
         switch version {
         case .tls10: .tlsv1
         case .tls11: .tlsv11
