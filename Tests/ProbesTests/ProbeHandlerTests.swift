@@ -122,6 +122,21 @@ func registry(_ prober: any Prober) -> ProberRegistry {
         #expect(!text.contains("hunter2"))
     }
 
+    @Test func metricConflictsAreLoggedNotDroppedSilently() async {
+        final class Clashing: Prober {
+            func probe(_ context: ProbeContext) async -> Bool {
+                context.metrics.gauge("clash_total", 1, help: "As a gauge.")
+                context.metrics.counter("clash_total", 2, help: "As a counter.")
+                return true
+            }
+        }
+        let handler = ProbeHandler(probers: registry(Clashing()))
+        let response = await handler.handle(ProbeRequest(target: "127.0.0.1:80", module: "tcp_connect", debug: true), config: Self.config())
+        guard case let .debug(text) = response else { Issue.record("expected debug"); return }
+        #expect(text.contains("metric conflict: metric \"clash_total\" was added as counter but is already a gauge; the counter samples were dropped"))
+        #expect(text.contains("clash_total 1"))
+    }
+
     @Test func moduleWithIntervalIsProbedOncePerInterval() async {
         let fake = FakeProber(delay: .milliseconds(50))
         let handler = ProbeHandler(probers: registry(fake))
