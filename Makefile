@@ -4,7 +4,7 @@ SWIFT ?= swift
 # Debian packages: building (libssh, libcurl + OpenSSL, libcrypt, libyaml, ldns, pkg-config), testing (promtool, curl, openssl, dnsmasq, python3).
 BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-dev libldns-dev pkg-config
 TEST_PACKAGES := prometheus curl openssl dnsmasq-base python3
-BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2
+BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2 nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_ARGS ?=
 # Release: Swift runtime and Foundation linked statically, lld with packed relative relocations
@@ -24,7 +24,12 @@ test: test-deps ## Install what is missing, build, run every test against real l
 	bash scripts/run-tests.sh
 
 bench: bench-deps release ## Benchmarks side by side with the reference tools (not part of make test)
-	VANDINE_BIN=.build/release/vandine-exporter bash benchmarks/probe_tcp.sh
+	@# Every benchmark runs even when one before it fails; exit 2 if targets were missed, 1 if one broke.
+	@rc=0; for script in probe_tcp probe_http; do \
+	    echo "VANDINE_BIN=.build/release/vandine-exporter bash benchmarks/$$script.sh"; \
+	    VANDINE_BIN=.build/release/vandine-exporter bash benchmarks/$$script.sh || \
+	        { s=$$?; if [ $$s = 2 ] && [ $$rc != 1 ]; then rc=2; else rc=1; fi; }; \
+	done; exit $$rc
 
 fuzz: deps ## Fuzz the exposition parser and the config loader (FUZZ_SECONDS each, default 600)
 	bash scripts/fuzz.sh

@@ -7,7 +7,7 @@
 #
 # Built with swiftc/clang straight from the sources, not with SwiftPM (SwiftPM executables need a
 # `main`, libFuzzer brings its own, and a second `swift build` would collide with a running one):
-# the VandineCore files the harnesses need (Config/, Time/, Web/, Exposition/, Text/, with Debian's libyaml;
+# the VandineCore files the harnesses need (Config/, Config/Modules/, Network/, Time/, Web/, Exposition/, Text/, with Debian's libyaml;
 # Runtime/ and Logging/ are left out so swift-log is not needed) + the CCrypt shim -> each harness.
 # Everything goes to fuzz/bin/ (git-ignored); corpora grow in fuzz/corpus-<name>/ (git-ignored),
 # seeded from fuzz/seeds/<name>/. A crash, timeout or OOM input is saved under
@@ -49,7 +49,7 @@ printf 'module CCrypt {\n    header "%s"\n    export *\n}\n' "$ROOT/Sources/CCry
     > "$OBJ/include/CCrypt/module.modulemap"
 
 # 2. The VandineCore subset, with the package's Swift settings (Swift 6 mode, ExistentialAny).
-CORE_SOURCES=("$CORE"/Config/*.swift "$CORE"/Time/*.swift "$CORE"/Web/*.swift "$CORE"/Exposition/*.swift "$CORE"/Text/*.swift)
+CORE_SOURCES=("$CORE"/Config/*.swift "$CORE"/Config/Modules/*.swift "$CORE"/Network/*.swift "$CORE"/Time/*.swift "$CORE"/Web/*.swift "$CORE"/Exposition/*.swift "$CORE"/Text/*.swift)
 if grep -l '^import Logging' "${CORE_SOURCES[@]}" >&2; then
     echo "fuzz: the files above import Logging; leave them out of CORE_SOURCES or add swift-log" >&2
     exit 2

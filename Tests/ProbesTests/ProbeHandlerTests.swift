@@ -4,8 +4,8 @@ import TestSupport
 import VandineCore
 @testable import Probes
 
-/// A prober that sleeps, counts its calls and returns a fixed outcome: to test the handler's deadline
-/// and cache without timing a real network.
+/// A prober that records a metric, sleeps, counts its calls and returns a fixed result: to test the
+/// handler's deadline and cache without timing a real network.
 final class FakeProber: Prober {
     let delay: Duration
     let success: Bool
@@ -16,20 +16,25 @@ final class FakeProber: Prober {
         self.success = success
     }
 
-    func probe(target: ProbeTarget, module: ModuleConfig, log: ProbeLog) async -> ProbeOutcome {
+    func probe(_ context: ProbeContext) async -> Bool {
         calls.withLock { $0 += 1 }
-        log.log("fake probe of \(target)")
+        context.log.log("fake probe of \(context.target)")
+        context.metrics.gauge("fake_value", 42, help: "A value.")
         if delay > .zero { try? await Task.sleep(for: delay) }
-        var metrics = MetricSet()
-        metrics.gauge("fake_value", 42, help: "A value.")
-        return ProbeOutcome(success: success, metrics: metrics)
+        if !success { context.log.fail("the fake says no") }
+        return success
     }
+}
+
+/// A registry whose every prober is `prober`.
+func registry(_ prober: any Prober) -> ProberRegistry {
+    ProberRegistry(tcp: prober, http: prober, dns: prober)
 }
 
 @Suite struct ProbeHandlerTests {
     static func config(timeout: PrometheusDuration = .seconds(5), interval: PrometheusDuration? = nil) -> ExporterConfig {
         ExporterConfig(
-            modules: ["tcp_connect": ModuleConfig(name: "tcp_connect", prober: .tcp, timeout: timeout, interval: interval)],
+            modules: ["tcp_connect": ModuleConfig(name: "tcp_connect", timeout: timeout, interval: interval, options: .tcp(TCPOptions()))],
             devices: [DeviceConfig(name: "pi1", address: "127.0.0.1", modules: ["tcp_connect"],
                                    ssh: SSHSettings(user: "pi", password: Secret("hunter2")))],
             allowedTargets: TargetAllowlist(networks: [IPNetwork("127.0.0.0/8")!])
@@ -37,17 +42,17 @@ final class FakeProber: Prober {
     }
 
     @Test(arguments: [
-        (ProbeRequest(target: "127.0.0.1:1", module: nil), ProbeReply.badRequest("module parameter is missing")),
+        (ProbeRequest(target: "127.0.0.1:1", module: nil), ProbeResponse.badRequest("module parameter is missing")),
         (ProbeRequest(target: "127.0.0.1:1", module: "icmp"), .badRequest("unknown module \"icmp\"")),
         (ProbeRequest(target: nil, module: "tcp_connect"), .badRequest("target parameter is missing")),
-        (ProbeRequest(target: "a b", module: "tcp_connect"), .badRequest("target \"a b\" is not host, host:port or [ipv6]:port")),
-        (ProbeRequest(target: "127.0.0.1:99999", module: "tcp_connect"), .badRequest("target \"127.0.0.1:99999\" is not host, host:port or [ipv6]:port")),
+        (ProbeRequest(target: "a b", module: "tcp_connect"), .badRequest("target \"a b\" is invalid: host name may hold letters, digits, '.', '-' and '_' only, found byte 0x20")),
+        (ProbeRequest(target: "127.0.0.1:99999", module: "tcp_connect"), .badRequest("target \"127.0.0.1:99999\" is invalid: port must be 1-65535, got \"99999\"")),
         (ProbeRequest(target: "192.0.2.1:22", module: "tcp_connect"), .forbidden("target \"192.0.2.1\" is not a configured device and not in allowed_targets")),
         (ProbeRequest(target: "example.com:80", module: "tcp_connect"), .forbidden("target \"example.com\" is not a configured device and not in allowed_targets")),
     ])
-    func refusals(_ request: ProbeRequest, _ expected: ProbeReply) async {
+    func refusals(_ request: ProbeRequest, _ expected: ProbeResponse) async {
         let fake = FakeProber()
-        let handler = ProbeHandler(probers: ProberRegistry(tcp: fake))
+        let handler = ProbeHandler(probers: registry(fake))
         let reply = await handler.handle(request, config: Self.config())
         #expect(reply == expected)
         #expect(fake.calls.withLock { $0 } == 0, "a refused request never reaches the prober")
@@ -56,13 +61,13 @@ final class FakeProber: Prober {
     @Test func deviceNameResolvesToItsAddress() async {
         final class Recorder: Prober {
             let seen = Mutex<ProbeTarget?>(nil)
-            func probe(target: ProbeTarget, module: ModuleConfig, log: ProbeLog) async -> ProbeOutcome {
-                seen.withLock { $0 = target }
-                return ProbeOutcome(success: true)
+            func probe(_ context: ProbeContext) async -> Bool {
+                seen.withLock { $0 = context.target }
+                return true
             }
         }
         let recorder = Recorder()
-        let handler = ProbeHandler(probers: ProberRegistry(tcp: recorder))
+        let handler = ProbeHandler(probers: registry(recorder))
         _ = await handler.handle(ProbeRequest(target: "PI1:22", module: "tcp_connect"), config: Self.config())
         let seen = recorder.seen.withLock { $0 }
         #expect(seen?.host == "127.0.0.1")
@@ -71,7 +76,7 @@ final class FakeProber: Prober {
     }
 
     @Test func successAddsProbeSuccessAndDuration() async throws {
-        let handler = ProbeHandler(probers: ProberRegistry(tcp: FakeProber()))
+        let handler = ProbeHandler(probers: registry(FakeProber()))
         let reply = await handler.handle(ProbeRequest(target: "127.0.0.5:80", module: "tcp_connect"), config: Self.config())
         guard case let .metrics(text) = reply else { Issue.record("expected metrics, got \(reply)"); return }
         let families = try ExpositionParser.parse(text)
@@ -83,7 +88,7 @@ final class FakeProber: Prober {
 
     @Test func slowProbeIsCutAtTheScrapeTimeoutMinusMargin() async throws {
         let fake = FakeProber(delay: .seconds(30))
-        let handler = ProbeHandler(probers: ProberRegistry(tcp: fake))
+        let handler = ProbeHandler(probers: registry(fake))
         let start = ContinuousClock.now
         let reply = await handler.handle(ProbeRequest(target: "127.0.0.1:80", module: "tcp_connect", debug: true,
                                                       scrapeTimeoutSeconds: 0.8), config: Self.config())
@@ -94,6 +99,7 @@ final class FakeProber: Prober {
         #expect(text.contains("timeout 300ms"))
         #expect(text.contains("probe timed out after 300ms"))
         #expect(text.contains("probe_success 0"))
+        #expect(text.contains("fake_value 42"), "what the prober recorded before the deadline is kept")
     }
 
     @Test func moduleTimeoutCapsALongerScrapeTimeout() {
@@ -105,7 +111,7 @@ final class FakeProber: Prober {
     }
 
     @Test func debugOutputHasLogMetricsAndModuleButNoSecret() async {
-        let handler = ProbeHandler(probers: ProberRegistry(tcp: FakeProber()))
+        let handler = ProbeHandler(probers: registry(FakeProber()))
         let reply = await handler.handle(ProbeRequest(target: "pi1:22", module: "tcp_connect", debug: true), config: Self.config())
         guard case let .debug(text) = reply else { Issue.record("expected debug"); return }
         #expect(text.contains("Logs for the probe:"))
@@ -118,7 +124,7 @@ final class FakeProber: Prober {
 
     @Test func moduleWithIntervalIsProbedOncePerInterval() async {
         let fake = FakeProber(delay: .milliseconds(50))
-        let handler = ProbeHandler(probers: ProberRegistry(tcp: fake))
+        let handler = ProbeHandler(probers: registry(fake))
         let config = Self.config(interval: .seconds(60))
         // Concurrent scrapes while the first probe runs share that run.
         await withTaskGroup(of: Void.self) { group in
@@ -135,7 +141,7 @@ final class FakeProber: Prober {
     }
 
     @Test func statisticsCountByModuleAndResult() async {
-        let handler = ProbeHandler(probers: ProberRegistry(tcp: FakeProber(success: false)))
+        let handler = ProbeHandler(probers: registry(FakeProber(success: false)))
         for _ in 0..<3 {
             _ = await handler.handle(ProbeRequest(target: "127.0.0.1:80", module: "tcp_connect"), config: Self.config())
         }
@@ -144,23 +150,6 @@ final class FakeProber: Prober {
         #expect(set.sample(named: "vandine_exporter_probes_total", labels: ["module": "tcp_connect", "result": "success"]) == 0)
         #expect(set.sample(named: "vandine_exporter_probe_duration_seconds_count", labels: ["module": "tcp_connect"]) == 3)
         #expect(handler.history.failures.count == 3)
-    }
-}
-
-@Suite struct ProbeTargetTests {
-    @Test(arguments: [
-        ("pi1", "pi1", nil), ("pi1:22", "pi1", 22), ("127.0.0.1:9100", "127.0.0.1", 9100),
-        ("[::1]:22", "::1", 22), ("[::1]", "::1", nil), ("fe80::1", "fe80::1", nil),
-    ] as [(String, String, Int?)])
-    func splits(_ text: String, _ host: String, _ port: Int?) {
-        let split = ProbeTarget.split(text)
-        #expect(split?.host == host)
-        #expect(split?.port == port)
-    }
-
-    @Test(arguments: ["", ":22", "pi1:", "pi1:0", "pi1:65536", "pi1:ssh", "a b", "http://x", "[pi1]:22", "[::1", "user@host", "1:2:3:zz"])
-    func rejects(_ text: String) {
-        #expect(ProbeTarget.split(text) == nil)
     }
 }
 

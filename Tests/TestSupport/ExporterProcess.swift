@@ -17,13 +17,16 @@ public final class ExporterProcess: @unchecked Sendable {
 
     /// Starts the exporter with `arguments` plus a listen address, and waits until `/-/healthy`
     /// answers (any HTTP status counts: with basic auth it is 401).
-    public init(arguments: [String], tls: Bool = false, curlExtra: [String] = []) throws {
+    /// `listenHost` is the host part of `--web.listen-address` (empty: every address); requests go
+    /// to 127.0.0.1 unless it names another host.
+    public init(arguments: [String], tls: Bool = false, curlExtra: [String] = [], listenHost: String = "127.0.0.1") throws {
         port = try freeLoopbackPort()
         scheme = tls ? "https" : "http"
+        urlHost = listenHost.isEmpty ? "127.0.0.1" : listenHost
         logFile = NSTemporaryDirectory() + "vandine-exporter-\(port).log"
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments + ["--web.listen-address", "127.0.0.1:\(port)"]
+        process.arguments = arguments + ["--web.listen-address", "\(listenHost):\(port)"]
         process.standardError = FileHandle(forWritingAtPath: logFile)
         process.standardOutput = FileHandle(forWritingAtPath: logFile)
         try process.run()
@@ -41,7 +44,9 @@ public final class ExporterProcess: @unchecked Sendable {
         public let description: String
     }
 
-    public func url(_ path: String) -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
+    public let urlHost: String
+
+    public func url(_ path: String) -> String { "\(scheme)://\(urlHost):\(port)\(path)" }
 
     /// What the exporter logged so far.
     public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }

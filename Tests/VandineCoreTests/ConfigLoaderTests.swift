@@ -36,11 +36,11 @@ import Testing
         let config = try Self.loader.load(path: Self.fixtures + "/valid-full.yml")
         #expect(config.modules.count == 2)
         let banner = try #require(config.modules["ssh_banner"])
-        #expect(banner.prober == .tcp)
+        #expect(banner.prober == "tcp")
         #expect(banner.timeout == PrometheusDuration(milliseconds: 90_000))
         #expect(banner.interval == PrometheusDuration.seconds(300))
-        #expect(banner.tcp == TCPModuleOptions(preferredIPProtocol: .ip6, ipProtocolFallback: false,
-                                               expectBanner: RegularExpression("^SSH-2\\.0-"), port: 22))
+        #expect(banner.options == .tcp(TCPOptions(ipProtocol: IPProtocolPreference(preferred: .ip6, fallback: false),
+                                                  queryResponse: [.init(expect: RegularExpression("^SSH-2\\.0-"))], port: 22)))
         #expect(config.modules["tcp_connect"]?.timeout == .seconds(3))
         #expect(config.devices.map(\.name) == ["pi1", "router"])
         let pi1 = config.devices[0]

@@ -68,7 +68,14 @@ import Testing
 
 @Suite struct ListenAddressTests {
     @Test func parsesPrometheusForms() {
-        #expect(ListenAddress(":10110") == ListenAddress("0.0.0.0:10110"))
+        #expect(ListenAddress(":10110")?.host == "", "empty host: every address of both families")
+        #expect(ListenAddress(":10110")?.bindHost == "::", "the IPv6 wildcard takes IPv4 too (bindv6only=0)")
+        #expect(ListenAddress("0.0.0.0:10110")?.bindHost == "0.0.0.0")
+        #expect(ListenAddress("[::1]:10110")?.bindHost == "::1")
+        #expect(ListenAddress("localhost:10110")?.host == "localhost")
+        #expect(ListenAddress("::1:10110") == nil, "IPv6 needs brackets")
+        #expect(ListenAddress("[127.0.0.1]:10110") == nil)
+        #expect(ListenAddress(":+80") == nil)
         #expect(ListenAddress("127.0.0.1:9")?.host == "127.0.0.1")
         #expect(ListenAddress("[::1]:10110")?.host == "::1")
         #expect(ListenAddress("10110") == nil)

@@ -16,10 +16,11 @@ import VandineCore
             timeout: 30s
             tcp:
               expect_banner: "^SSH-"
+              port: 22
         devices:
           - name: self
             address: 127.0.0.1
-            modules: [tcp_connect]
+            modules: [banner]
         allowed_targets:
           - 127.0.0.0/8
         """
@@ -112,6 +113,72 @@ import VandineCore
         #expect(untrusted.status == 0, "without the CA the certificate must not verify")
         let plain = try Curl.request("http://127.0.0.1:\(exporter.port)/metrics")
         #expect(plain.status != 200)
+    }
+
+    /// exporter-toolkit's `min_version` default is TLS 1.2: without the key, TLS 1.0 and 1.1
+    /// handshakes fail; with `min_version: TLS10` the same client gets through (so the refusal is
+    /// the server's doing, not the client's).
+    @Test func tlsDefaultsToTLS12AsExporterToolkitDoes() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ca = try TestCertificates(in: directory)
+        func handshake(_ port: Int, _ version: String) throws -> Bool {
+            let result = try Command.run("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", version,
+                                                     "-cipher", "DEFAULT@SECLEVEL=0", "-CAfile", ca.certificate], input: "")
+            return result.status == 0 && result.stdout.contains("Verify return code: 0 (ok)")
+        }
+        let tls = "tls_server_config:\n  cert_file: \(ca.serverCertificate)\n  key_file: \(ca.serverKey)\n"
+        let config = try directory.write("vandine.yml", Self.config)
+        let strict = try ExporterProcess(arguments: ["--config.file", config, "--web.config.file", try directory.write("web.yml", tls)],
+                                         tls: true, curlExtra: ["--cacert", ca.certificate])
+        defer { strict.stop() }
+        #expect(try !handshake(strict.port, "-tls1"))
+        #expect(try !handshake(strict.port, "-tls1_1"))
+        #expect(try handshake(strict.port, "-tls1_2"))
+        #expect(try handshake(strict.port, "-tls1_3"))
+        let lax = try ExporterProcess(arguments: ["--config.file", config, "--web.config.file",
+                                                  try directory.write("lax.yml", tls + "  min_version: TLS10\n")],
+                                      tls: true, curlExtra: ["--cacert", ca.certificate])
+        defer { lax.stop() }
+        #expect(try handshake(lax.port, "-tls1_1"), "the client can speak TLS 1.1 when the server allows it")
+    }
+
+    /// `:PORT` listens on every address of both families, as Go exporters do; `[::1]:PORT` works.
+    @Test func listenAddressCoversBothFamilies() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("vandine.yml", Self.config)
+        let any = try ExporterProcess(arguments: ["--config.file", config], listenHost: "")
+        defer { any.stop() }
+        #expect(try Curl.request("http://127.0.0.1:\(any.port)/-/healthy").status == 200)
+        #expect(try Curl.request("http://[::1]:\(any.port)/-/healthy").status == 200)
+        let v6 = try ExporterProcess(arguments: ["--config.file", config], listenHost: "[::1]")
+        defer { v6.stop() }
+        #expect(try Curl.request("http://[::1]:\(v6.port)/-/healthy").status == 200)
+        #expect(try Curl.request("http://127.0.0.1:\(v6.port)/-/healthy").status == 0, "bound to ::1 only")
+    }
+
+    /// A failed probe is logged once at info with module, target and one clean reason.
+    @Test func failedProbeIsLoggedOnceAtInfo() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
+        defer { exporter.stop() }
+        let port = try freeLoopbackPort()
+        #expect(try Curl.request(exporter.url("/probe?module=tcp_connect&target=127.0.0.1:\(port)")).status == 200)
+        let deadline = Date().addingTimeInterval(5)
+        var lines: [Substring] = []
+        while Date() < deadline {
+            lines = exporter.log.split(separator: "\n").filter { $0.contains("msg=\"probe failed\"") }
+            if !lines.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(lines.count == 1)
+        let line = String(lines.first ?? "")
+        #expect(line.contains("level=info"))
+        #expect(line.contains("module=tcp_connect"))
+        #expect(line.contains("target=127.0.0.1:\(port)"))
+        #expect(line.contains("reason=\"connect to 127.0.0.1:\(port) failed: connection refused\""), "\(line)")
     }
 
     @Test func basicAuthOnTheRealServer() async throws {

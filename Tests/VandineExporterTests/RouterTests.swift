@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import Testing
 import TestSupport
+import Probes
 import VandineCore
 @testable import VandineExporter
 
@@ -16,6 +17,8 @@ import VandineCore
           tcp_connect:
             prober: tcp
             timeout: 2s
+            tcp:
+              port: 22
         devices:
           - name: pi1
             address: 127.0.0.1
@@ -37,18 +40,19 @@ import VandineCore
         let config = try ReloadableConfig { () throws -> ExporterConfig in try loader.load(path: file) }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return (ExporterState(config: config, configSource: file, logger: logger), directory, file)
+        let handler = ProbeHandler(probers: ProberWiring.standard().registry, logger: logger)
+        return (ExporterState(config: config, configSource: file, handler: handler, logger: logger), directory, file)
     }
 
     static func app(_ state: ExporterState, webConfig: WebConfig = WebConfig()) throws -> some ApplicationProtocol {
-        try buildApplication(state: state, webConfig: webConfig, host: "127.0.0.1", port: 0)
+        try buildApplication(state: state, webConfig: webConfig, listen: ListenAddress("127.0.0.1:0")!)
     }
 
     @Test(arguments: [
         ("/probe?target=127.0.0.1:1", HTTPResponse.Status.badRequest, "module parameter is missing"),
         ("/probe?target=127.0.0.1:1&module=icmp", .badRequest, "unknown module \"icmp\""),
         ("/probe?module=tcp_connect", .badRequest, "target parameter is missing"),
-        ("/probe?module=tcp_connect&target=127.0.0.1:0", .badRequest, "target \"127.0.0.1:0\" is not host, host:port or [ipv6]:port"),
+        ("/probe?module=tcp_connect&target=127.0.0.1:0", .badRequest, "target \"127.0.0.1:0\" is invalid: port must be 1-65535, got \"0\""),
         ("/probe?module=tcp_connect&target=192.0.2.7:22", .forbidden, "target \"192.0.2.7\" is not a configured device and not in allowed_targets"),
     ])
     func probeRefusals(_ uri: String, _ status: HTTPResponse.Status, _ reason: String) async throws {

@@ -14,9 +14,15 @@ import VandineCore
 /// blocks and must stay off Swift's cooperative threads.
 public enum TargetResolver {
     /// One resolved address.
-    public struct Resolved: Sendable {
+    public struct Resolved: Sendable, CustomStringConvertible {
         public let address: SocketAddress
         public let ip: IPAddress
+
+        /// `ip:port` or `[ip]:port`, as logs show it.
+        public var description: String {
+            let port = address.port ?? 0
+            return ip.isIPv4 ? "\(ip):\(port)" : "[\(ip)]:\(port)"
+        }
     }
 
     /// Resolves `endpoint` (its port, else `defaultPort`) and records the metrics. Returns nil after

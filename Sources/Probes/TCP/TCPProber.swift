@@ -44,7 +44,7 @@ public struct TCPProber: Prober {
                 }
             }
         } catch {
-            context.log.fail("connect to \(address) failed: \(ProbeError.reason(error))")
+            context.log.fail("connect to \(resolved) failed: \(ProbeError.reason(error))")
             return false
         }
         // Whatever happens to this task, the connection does not outlive the deadline.
@@ -55,7 +55,7 @@ public struct TCPProber: Prober {
         let connectSeconds = (ContinuousClock.now - connectStart).inSeconds
         context.metrics.gauge("probe_tcp_connect_duration_seconds", connectSeconds,
                               help: "Time taken to establish the TCP connection in seconds")
-        context.log.log("connected to \(address) in \(Int((connectSeconds * 1000).rounded()))ms")
+        context.log.log("connected to \(resolved) in \(Int((connectSeconds * 1000).rounded()))ms")
 
         do {
             return try await channel.executeThenClose { inbound, outbound in
@@ -75,7 +75,9 @@ public struct TCPProber: Prober {
                         match = found
                     }
                     if let send = step.send {
-                        let text = RegularExpression.expand(send, with: match)
+                        // blackbox_exporter writes every `send` followed by "\n" (its example
+                        // SMTP module sends "EHLO prober\r" to end the line with CRLF).
+                        let text = RegularExpression.expand(send, with: match) + "\n"
                         try await outbound.write(ByteBuffer(string: text))
                         context.log.log("sent \(text.debugDescription)")
                     }
@@ -89,7 +91,7 @@ public struct TCPProber: Prober {
                 return true
             }
         } catch {
-            context.log.fail("talking to \(address) failed: \(ProbeError.reason(error))")
+            context.log.fail("talking to \(resolved) failed: \(ProbeError.reason(error))")
             return false
         }
     }

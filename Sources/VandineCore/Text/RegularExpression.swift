@@ -28,8 +28,8 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
     /// Compiles `pattern`; nil when it is not a valid extended regular expression or is too
     /// complex to compile safely (``compile(_:)`` says why).
     public convenience init?(_ pattern: String) {
-        guard case let .success(compiled) = Self.compile(pattern) else { return nil }
-        self.init(pattern: pattern, compiled: compiled.compiled, groups: compiled.groups)
+        guard case let .success((compiled, groups)) = Self.compileRaw(pattern) else { return nil }
+        self.init(pattern: pattern, compiled: compiled, groups: groups)
     }
 
     private init(pattern: String, compiled: UnsafeMutablePointer<regex_t>, groups: Int) {
@@ -44,6 +44,11 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
     /// The pattern is POSIX extended syntax with the few Go RE2 spellings that blackbox.yml files
     /// use translated first (see ``translateFromRE2(_:)``), so a blackbox module loads unchanged.
     public static func compile(_ pattern: String) -> Result<RegularExpression, RegularExpressionError> {
+        compileRaw(pattern).map { RegularExpression(pattern: pattern, compiled: $0.0, groups: $0.1) }
+    }
+
+    /// The compiled pattern (owned by the caller) and its group count.
+    private static func compileRaw(_ pattern: String) -> Result<(UnsafeMutablePointer<regex_t>, Int), RegularExpressionError> {
         if let problem = problem(with: pattern) { return .failure(RegularExpressionError(reason: problem)) }
         let (translated, ignoreCase) = translateFromRE2(pattern)
         let compiled = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
@@ -55,7 +60,7 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
             let reason = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             return .failure(RegularExpressionError(reason: reason))
         }
-        return .success(RegularExpression(pattern: pattern, compiled: compiled, groups: Int(compiled.pointee.re_nsub)))
+        return .success((compiled, Int(compiled.pointee.re_nsub)))
     }
 
     /// Rewrites the Go RE2 spellings POSIX ERE lacks: a leading `(?i)` becomes case-insensitive

@@ -10,7 +10,7 @@ import FoundationEssentials
 ///   client_ca_file: clients.pem
 ///   min_version: TLS12
 /// http_server_config:
-///   http2: true
+///   http2: false                    # HTTP/1.1 only: `http2: true` is refused
 ///   headers:
 ///     X-Frame-Options: deny
 /// basic_auth_users:
@@ -90,14 +90,11 @@ public struct WebConfig: Sendable, Equatable {
 
     /// `http_server_config`.
     public struct HTTPServerSettings: Sendable, Equatable {
-        /// exporter-toolkit's default is true.
-        public var http2: Bool
         /// Extra response headers, validated like exporter-toolkit (only the security headers in
         /// `WebConfig.allowedHeaders`; no control characters), for the server to add to every response.
         public var headers: [String: String]
 
-        public init(http2: Bool = true, headers: [String: String] = [:]) {
-            self.http2 = http2
+        public init(headers: [String: String] = [:]) {
             self.headers = headers
         }
     }
@@ -194,7 +191,11 @@ public struct WebConfig: Sendable, Equatable {
     static func httpSettings(from node: ConfigNode) throws(ConfigError) -> HTTPServerSettings {
         let map = try node.mapping(allowedKeys: ["http2", "headers"])
         var http = HTTPServerSettings()
-        if let http2 = map["http2"] { http.http2 = try http2.bool() }
+        // exporter-toolkit serves HTTP/2 over TLS by default; this server speaks HTTP/1.1 only, so
+        // `http2: true` would be a setting with no effect: refuse it rather than ignore it.
+        if let http2 = map["http2"], try http2.bool() {
+            throw http2.error("HTTP/2 is not supported (this server speaks HTTP/1.1); set http2: false or remove the key")
+        }
         if let headers = map["headers"] {
             for (key, value) in try headers.anyMapping().entries {
                 guard let allowedValues = allowedHeaders[key.string] else {
@@ -258,7 +259,6 @@ extension WebConfig: CustomStringConvertible, CustomDebugStringConvertible {
         } else {
             parts.append("tls: none")
         }
-        parts.append("http2: \(http.http2)")
         if !http.headers.isEmpty { parts.append("headers: \(http.headers.keys.sorted().joined(separator: ", "))") }
         let users = basicAuthUsers.keys.sorted().map { "\($0): <secret>" }
         parts.append("basic_auth_users: [\(users.joined(separator: ", "))]")

@@ -1,0 +1,51 @@
+import Testing
+import VandineCore
+@testable import Probes
+
+/// What `/probe` lets through: the string checked is the string resolved.
+@Suite struct TargetPolicyTests {
+    static let config = ExporterConfig(
+        devices: [DeviceConfig(name: "pi1", address: "127.0.0.7")],
+        allowedTargets: TargetAllowlist(networks: [IPNetwork("127.0.0.0/8")!], hostPatterns: ["*.lan"]))
+
+    @Test func nulInAHostNameIsRefusedBeforeTheAllowlist() {
+        // Hummingbird has already decoded %00 to a NUL byte; glibc would resolve "internal-db.corp".
+        let result = TargetPolicy.resolve("internal-db.corp\u{0}.lan:22", form: .hostPort, in: Self.config)
+        guard case let .failure(.malformed(reason)) = result else { Issue.record("accepted: \(result)"); return }
+        #expect(reason == "target \"internal-db.corp\\x00.lan:22\" is invalid: host name may hold letters, digits, '.', '-' and '_' only, found byte 0x00")
+    }
+
+    @Test func doublyEncodedColonIsDecodedOnceMore() throws {
+        // `127.0.0.1%253A22` arrives as `127.0.0.1%3A22` after the server's own decoding.
+        let target = try TargetPolicy.resolve("127.0.0.1%3A22", form: .hostPort, in: Self.config).get()
+        #expect(target.endpoint == HostPort(host: "127.0.0.1", port: 22))
+        let url = try TargetPolicy.resolve("http%3A%2F%2F127.0.0.1%3A8080%2Fhealth", form: .url, in: Self.config).get()
+        #expect(url.url?.description == "http://127.0.0.1:8080/health")
+    }
+
+    @Test func decodingNeverTurnsARefusalIntoANul() {
+        // %2500 → %00 → NUL: still refused.
+        let result = TargetPolicy.resolve("db.corp%00.lan:22", form: .hostPort, in: Self.config)
+        guard case .failure(.malformed) = result else { Issue.record("accepted: \(result)"); return }
+    }
+
+    @Test func allowedNamesAndDevices() throws {
+        #expect(try TargetPolicy.resolve("nas.lan:445", form: .hostPort, in: Self.config).get().endpoint.host == "nas.lan")
+        let device = try TargetPolicy.resolve("PI1:22", form: .hostPort, in: Self.config).get()
+        #expect(device.endpoint == HostPort(host: "127.0.0.7", port: 22))
+        #expect(device.device?.name == "pi1")
+        let url = try TargetPolicy.resolve("http://pi1:8080/x", form: .url, in: Self.config).get()
+        #expect(url.endpoint == HostPort(host: "127.0.0.7", port: 8080), "connects to the device's address")
+        #expect(url.url?.description == "http://pi1:8080/x", "but asks for the name the user wrote")
+        #expect(try TargetPolicy.resolve("[::ffff:127.0.0.1]:22", form: .hostPort, in: Self.config).get().endpoint.host == "::ffff:127.0.0.1")
+    }
+
+    @Test(arguments: ["10.0.0.1:22", "evil.com:22", "[::ffff:10.0.0.1]:22", "http://10.0.0.1/", "lan:22"])
+    func forbidden(_ text: String) {
+        let form: TargetForm = text.hasPrefix("http") ? .url : .hostPort
+        guard case .failure(.forbidden) = TargetPolicy.resolve(text, form: form, in: Self.config) else {
+            Issue.record("\(text) was not forbidden")
+            return
+        }
+    }
+}
