@@ -27,7 +27,9 @@ public struct DNSProber: Prober {
                                                     preference: options.ipProtocol, context: context)
         Self.recordPhase("resolve", ContinuousClock.now - resolveStart, metrics)
         guard let resolved else { return false }
-        let server = resolved.address
+        let address = resolved.address
+        let ipText = resolved.ip.description
+        let server = (ipText.contains(":") ? "[\(ipText)]" : ipText) + ":\(address.port ?? 53)"
 
         let source: SocketAddress?
         do {
@@ -54,7 +56,7 @@ public struct DNSProber: Prober {
         let exchangeStart = ContinuousClock.now
         do {
             outcome = try await NIOThreadPool.singleton.runIfActive {
-                DNSTransport.exchange(query, id: id, to: server, from: source, tcp: tcp, deadline: deadline) { connect in
+                DNSTransport.exchange(query, id: id, to: address, from: source, tcp: tcp, deadline: deadline) { connect in
                     Self.recordPhase("connect", connect, metrics)
                 }
             }
