@@ -25,7 +25,7 @@ public final class DNSTestServer: Sendable {
     /// Spawned with posix_spawn and an empty signal mask rather than Foundation's `Process`: a
     /// child started from one of libdispatch's threads would inherit its blocked signals, and
     /// `Process` reaps children from one shared thread that stalls when one of them is killed.
-    public init(arguments: [String]) throws {
+    public init(arguments: [String]) async throws {
         let directory = try TemporaryDirectory()
         var lastError = ""
         for _ in 0..<5 {
@@ -36,7 +36,7 @@ public final class DNSTestServer: Sendable {
                 "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--pid-file=\(directory.path)/dnsmasq-\(port).pid",
                 "--user=\(Self.userName)", "--log-facility=-",
             ] + arguments, stderr: logFile)
-            if Self.waitUntilAnswering(port: port, pid: pid) {
+            if await Self.waitUntilAnswering(port: port, pid: pid) {
                 self.port = port
                 self.pid = pid
                 self.directory = directory
@@ -100,12 +100,11 @@ public final class DNSTestServer: Sendable {
     }
 
     /// Sends a real query (`. SOA`) every 100 ms for up to 10 s; any reply with our id means up.
-    private static func waitUntilAnswering(port: Int, pid: pid_t) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    /// Non-blocking, checking for the reply every 5 ms: tests run in parallel on few threads.
+    private static func waitUntilAnswering(port: Int, pid: pid_t) async -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
@@ -123,9 +122,12 @@ public final class DNSTestServer: Sendable {
                     }
                 }
             }
-            var reply = [UInt8](repeating: 0, count: 512)
-            let count = reply.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count >= 2, reply[0] == UInt8(id >> 8), reply[1] == UInt8(id & 0xFF) { return true }
+            for _ in 0..<20 {
+                var reply = [UInt8](repeating: 0, count: 512)
+                let count = reply.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count >= 2, reply[0] == UInt8(id >> 8), reply[1] == UInt8(id & 0xFF) { return true }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
         }
         return false
     }

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 import VandineCore
 
 /// blackbox_exporter's `dns` prober: asks the target (a DNS server, port 53 unless given) one
@@ -50,19 +49,10 @@ public struct DNSProber: Prober {
         let transport = options.transportProtocol.rawValue
         context.log.log("asking \(server) over \(transport) for \(options.queryName) \(options.queryType) \(options.queryClass) (id \(id), recursion \(options.recursionDesired ? "desired" : "not desired"))")
 
-        let deadline = context.deadline
         let tcp = options.transportProtocol == .tcp
-        let outcome: Result<DNSTransport.Exchange, DNSTransport.Failure>
         let exchangeStart = ContinuousClock.now
-        do {
-            outcome = try await NIOThreadPool.singleton.runIfActive {
-                DNSTransport.exchange(query, id: id, to: address, from: source, tcp: tcp, deadline: deadline) { connect in
-                    Self.recordPhase("connect", connect, metrics)
-                }
-            }
-        } catch {
-            context.log.fail("query to \(server) could not start: \(ProbeError.reason(error))")
-            return false
+        let outcome = await DNSTransport.exchange(query, id: id, to: address, from: source, tcp: tcp, deadline: context.deadline) { connect in
+            Self.recordPhase("connect", connect, metrics)
         }
         let exchange: DNSTransport.Exchange
         switch outcome {

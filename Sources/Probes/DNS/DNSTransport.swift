@@ -2,16 +2,20 @@
 import Glibc
 #endif
 import NIOCore
+import NIOPosix
 
-/// Sends one DNS query and reads its reply over UDP or TCP (two-byte length prefix), with
-/// non-blocking sockets and `poll` bounded by the probe's deadline. Blocking: call it from a
-/// thread pool (``DNSProber`` uses NIO's), never from Swift's cooperative threads.
+/// Sends one DNS query and reads its reply over UDP or TCP (two-byte length prefix) on NIO's event
+/// loops: no thread waits on a socket, so a silent server costs a timer, not a blocked thread, and
+/// the whole exchange ends at the probe's deadline.
+///
+/// UDP uses a connected socket (as Go's `net.Dial("udp")` in blackbox does), so an ICMP port
+/// unreachable comes back as "connection refused" instead of a timeout.
 enum DNSTransport {
     enum Failure: Error, Equatable {
         /// The deadline passed while waiting for `step` ("connect", "reply").
         case timedOut(step: String)
-        /// A system call failed: what we were doing and errno.
-        case system(String, Int32)
+        /// A step failed; `reason` is one clean line.
+        case failed(step: String, reason: String)
         /// The TCP server closed the connection before a whole reply arrived.
         case closed
         /// A TCP reply carried another id.
@@ -20,7 +24,7 @@ enum DNSTransport {
         var reason: String {
             switch self {
             case let .timedOut(step): "\(step) timed out"
-            case let .system(what, code): "\(what): \(ProbeError.systemMessage(code))"
+            case let .failed(step, reason): "\(step) failed: \(reason)"
             case .closed: "the server closed the connection before a whole reply arrived"
             case let .idMismatch(got, want): "the reply's id \(got) does not match the query's id \(want)"
             }
@@ -30,9 +34,9 @@ enum DNSTransport {
     /// What one exchange measured.
     struct Exchange: Sendable {
         var reply: [UInt8]
-        /// Socket setup and connect (the TCP handshake; a route lookup for UDP).
+        /// Socket setup and connect (the TCP handshake; next to nothing for UDP).
         var connect: Duration
-        /// From the first byte sent to the whole reply read.
+        /// From the query handed to the socket to the whole reply read.
         var request: Duration
     }
 
@@ -40,150 +44,175 @@ enum DNSTransport {
     /// it is recorded even when the reply never comes.
     static func exchange(_ query: [UInt8], id: UInt16, to address: SocketAddress, from source: SocketAddress?,
                          tcp: Bool, deadline: ContinuousClock.Instant,
-                         onConnected: (Duration) -> Void) -> Result<Exchange, Failure> {
-        let family: Int32 = switch address {
-        case .v6: AF_INET6
-        default: AF_INET
-        }
-        let kind = Int32((tcp ? SOCK_STREAM : SOCK_DGRAM).rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+                         onConnected: @Sendable (Duration) -> Void) async -> Result<Exchange, Failure> {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let reply = loop.makePromise(of: [UInt8].self)
         let connectStart = ContinuousClock.now
-        let fd = socket(family, kind, 0)
-        guard fd >= 0 else { return .failure(.system("cannot open a socket", errno)) }
-        defer { close(fd) }
-        if let source {
-            let rc = source.withSockAddr { bind(fd, $0, socklen_t($1)) }
-            guard rc == 0 else { return .failure(.system("cannot bind to source address \(source.ipAddress ?? "?")", errno)) }
-        }
-        let rc = address.withSockAddr { connect(fd, $0, socklen_t($1)) }
-        if rc != 0 {
-            let code = errno
-            guard code == EINPROGRESS else { return .failure(.system("connect failed", code)) }
-            switch wait(fd, for: Int16(POLLOUT), until: deadline) {
-            case .timedOut: return .failure(.timedOut(step: "connect"))
-            case let .failed(code): return .failure(.system("connect failed", code))
-            case .ready: break
+        let channel: any Channel
+        do {
+            channel = tcp ? try await connectTCP(to: address, from: source, on: loop, reply: reply, id: id, deadline: deadline)
+                          : try await connectUDP(to: address, from: source, on: loop, reply: reply, id: id)
+        } catch {
+            let failure: Failure = switch error {
+            case let failure as Failure: failure
+            case ChannelError.connectTimeout: .timedOut(step: "connect")
+            default: .failed(step: "connect", reason: ProbeError.reason(error))
             }
-            var error: Int32 = 0
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-            if error != 0 { return .failure(.system("connect failed", error)) }
+            reply.fail(failure)
+            return .failure(failure)
         }
         let connectTime = ContinuousClock.now - connectStart
         onConnected(connectTime)
 
+        // The reply, a failure, the deadline or cancellation: whichever comes first completes the
+        // promise (later completions are no-ops), and the channel is closed in every case.
+        let remaining = deadline - .now
+        let timer = loop.scheduleTask(in: .nanoseconds(max(0, remaining.nanoseconds))) {
+            reply.fail(Failure.timedOut(step: "reply"))
+        }
+        reply.futureResult.whenComplete { _ in
+            timer.cancel()
+            channel.close(promise: nil)
+        }
         let requestStart = ContinuousClock.now
-        let result = tcp ? exchangeTCP(fd, query, id: id, deadline: deadline) : exchangeUDP(fd, query, id: id, deadline: deadline)
-        return result.map { Exchange(reply: $0, connect: connectTime, request: ContinuousClock.now - requestStart) }
-    }
-
-    // MARK: - UDP
-
-    private static func exchangeUDP(_ fd: Int32, _ query: [UInt8], id: UInt16,
-                                    deadline: ContinuousClock.Instant) -> Result<[UInt8], Failure> {
-        let sent = query.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == query.count else { return .failure(.system("send failed", sent < 0 ? errno : EMSGSIZE)) }
-        var buffer = [UInt8](repeating: 0, count: 65535)
-        while true {
-            switch wait(fd, for: Int16(POLLIN), until: deadline) {
-            case .timedOut: return .failure(.timedOut(step: "reply"))
-            case let .failed(code): return .failure(.system("receive failed", code))
-            case .ready: break
-            }
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count < 0 {
-                let code = errno
-                if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { continue }
-                return .failure(.system("receive failed", code))
-            }
-            // A reply to another (earlier) query is ignored, as miekg/dns does over UDP.
-            guard count >= 12, UInt16(buffer[0]) << 8 | UInt16(buffer[1]) == id else { continue }
-            return .success(Array(buffer[0..<count]))
+        var buffer = channel.allocator.buffer(capacity: query.count + 2)
+        if tcp { buffer.writeInteger(UInt16(query.count)) }
+        buffer.writeBytes(query)
+        let written = loop.makePromise(of: Void.self)
+        if tcp {
+            channel.writeAndFlush(buffer, promise: written)
+        } else {
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: written)
         }
-    }
-
-    // MARK: - TCP
-
-    private static func exchangeTCP(_ fd: Int32, _ query: [UInt8], id: UInt16,
-                                    deadline: ContinuousClock.Instant) -> Result<[UInt8], Failure> {
-        let framed = [UInt8(query.count >> 8), UInt8(query.count & 0xFF)] + query
-        var offset = 0
-        while offset < framed.count {
-            let written = framed.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            if written > 0 {
-                offset += written
-                continue
-            }
-            let code = errno
-            guard written < 0, code == EAGAIN || code == EWOULDBLOCK || code == EINTR else {
-                return .failure(.system("send failed", code))
-            }
-            switch wait(fd, for: Int16(POLLOUT), until: deadline) {
-            case .timedOut: return .failure(.timedOut(step: "reply"))
-            case let .failed(code): return .failure(.system("send failed", code))
-            case .ready: break
-            }
+        written.futureResult.whenFailure { error in
+            reply.fail(Failure.failed(step: "send", reason: ProbeError.reason(error)))
         }
-        let header: [UInt8]
-        switch read(fd, count: 2, deadline: deadline) {
-        case let .success(bytes): header = bytes
-        case let .failure(failure): return .failure(failure)
-        }
-        let length = Int(header[0]) << 8 | Int(header[1])
-        switch read(fd, count: length, deadline: deadline) {
-        case let .success(reply):
-            guard reply.count >= 2 else { return .failure(.closed) }
-            let got = UInt16(reply[0]) << 8 | UInt16(reply[1])
-            guard got == id else { return .failure(.idMismatch(got: got, want: id)) }
-            return .success(reply)
-        case let .failure(failure):
+        do {
+            let bytes = try await withTaskCancellationHandler {
+                try await reply.futureResult.get()
+            } onCancel: {
+                reply.fail(CancellationError())
+            }
+            return .success(Exchange(reply: bytes, connect: connectTime, request: ContinuousClock.now - requestStart))
+        } catch let failure as Failure {
             return .failure(failure)
+        } catch {
+            return .failure(.failed(step: "receive", reason: ProbeError.reason(error)))
         }
     }
 
-    /// Reads exactly `count` bytes from a stream socket.
-    private static func read(_ fd: Int32, count: Int, deadline: ContinuousClock.Instant) -> Result<[UInt8], Failure> {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var offset = 0
-        while offset < count {
-            let got = bytes.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + offset, count - offset, 0) }
-            if got > 0 {
-                offset += got
-                continue
-            }
-            if got == 0 { return .failure(.closed) }
+    /// A UDP socket bound to `source` (if any) and connected to `address`, handed to NIO.
+    private static func connectUDP(to address: SocketAddress, from source: SocketAddress?, on loop: any EventLoop,
+                                   reply: EventLoopPromise<[UInt8]>, id: UInt16) async throws -> any Channel {
+        let family: Int32 = switch address {
+        case .v6: AF_INET6
+        default: AF_INET
+        }
+        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure.failed(step: "socket", reason: ProbeError.systemMessage(errno)) }
+        if let source, source.withSockAddr({ bind(fd, $0, socklen_t($1)) }) != 0 {
             let code = errno
-            guard code == EAGAIN || code == EWOULDBLOCK || code == EINTR else {
-                return .failure(.system("receive failed", code))
-            }
-            switch wait(fd, for: Int16(POLLIN), until: deadline) {
-            case .timedOut: return .failure(.timedOut(step: "reply"))
-            case let .failed(code): return .failure(.system("receive failed", code))
-            case .ready: break
-            }
+            close(fd)
+            throw Failure.failed(step: "bind to source address \(source.ipAddress ?? "")", reason: ProbeError.systemMessage(code))
         }
-        return .success(bytes)
-    }
-
-    // MARK: - poll
-
-    private enum Readiness {
-        case ready, timedOut, failed(Int32)
-    }
-
-    /// Waits until `fd` is ready for `events` or the deadline passes. A socket error (a UDP
-    /// port-unreachable, a refused connect) counts as ready: the next call reports it.
-    private static func wait(_ fd: Int32, for events: Int16, until deadline: ContinuousClock.Instant) -> Readiness {
-        while true {
-            let remaining = deadline - .now
-            guard remaining > .zero else { return .timedOut }
-            let milliseconds = Int32(clamping: (remaining.nanoseconds + 999_999) / 1_000_000)
-            var entry = pollfd(fd: fd, events: events, revents: 0)
-            let rc = poll(&entry, 1, milliseconds)
-            if rc > 0 { return .ready }
-            if rc == 0 { continue }
+        if address.withSockAddr({ connect(fd, $0, socklen_t($1)) }) != 0 {
             let code = errno
-            if code == EINTR { continue }
-            return .failed(code)
+            close(fd)
+            throw Failure.failed(step: "connect", reason: ProbeError.systemMessage(code))
         }
+        do {
+            return try await DatagramBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(UDPReplyHandler(reply: reply, id: id))
+                    }
+                }
+                .withBoundSocket(fd).get()
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    private static func connectTCP(to address: SocketAddress, from source: SocketAddress?, on loop: any EventLoop,
+                                   reply: EventLoopPromise<[UInt8]>, id: UInt16,
+                                   deadline: ContinuousClock.Instant) async throws -> any Channel {
+        let remaining = deadline - .now
+        guard remaining > .zero else { throw Failure.timedOut(step: "connect") }
+        var bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.nanoseconds(remaining.nanoseconds))
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TCPReplyHandler(reply: reply, id: id))
+                }
+            }
+        if let source { bootstrap = bootstrap.bind(to: source) }
+        return try await bootstrap.connect(to: address).get()
+    }
+}
+
+/// Completes the promise with the first datagram carrying the query's id (a reply to an earlier
+/// query is ignored, as miekg/dns does), or with the socket's error (ECONNREFUSED).
+private final class UDPReplyHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private let reply: EventLoopPromise<[UInt8]>
+    private let id: UInt16
+
+    init(reply: EventLoopPromise<[UInt8]>, id: UInt16) {
+        self.reply = reply
+        self.id = id
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard envelope.data.readableBytes >= 12, envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt16.self) == id else { return }
+        reply.succeed(Array(envelope.data.readableBytesView))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        reply.fail(DNSTransport.Failure.failed(step: "receive", reason: ProbeError.reason(error)))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        reply.fail(DNSTransport.Failure.closed)
+    }
+}
+
+/// Collects the stream until one length-prefixed message is complete and checks its id.
+private final class TCPReplyHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let reply: EventLoopPromise<[UInt8]>
+    private let id: UInt16
+    private var received = ByteBuffer()
+
+    init(reply: EventLoopPromise<[UInt8]>, id: UInt16) {
+        self.reply = reply
+        self.id = id
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var chunk = unwrapInboundIn(data)
+        received.writeBuffer(&chunk)
+        guard let length = received.getInteger(at: received.readerIndex, as: UInt16.self),
+              received.readableBytes >= 2 + Int(length) else { return }
+        guard let message = received.getBytes(at: received.readerIndex + 2, length: Int(length)), message.count >= 2 else {
+            reply.fail(DNSTransport.Failure.closed)
+            return
+        }
+        let got = UInt16(message[0]) << 8 | UInt16(message[1])
+        if got == id {
+            reply.succeed(message)
+        } else {
+            reply.fail(DNSTransport.Failure.idMismatch(got: got, want: id))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        reply.fail(DNSTransport.Failure.failed(step: "receive", reason: ProbeError.reason(error)))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        reply.fail(DNSTransport.Failure.closed)
     }
 }
