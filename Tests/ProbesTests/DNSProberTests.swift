@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import NIOPosix
 import Testing
 import TestSupport
@@ -238,5 +239,80 @@ import VandineCore
         // promtool blocks while it runs: off the cooperative threads the other tests share.
         let result = try await NIOThreadPool.singleton.runIfActive { try Command.run("promtool", ["check", "metrics"], input: exposition) }
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+}
+
+/// A UDP "server" that answers each query with replies built from it by `replies` (the query with
+/// QR set is a valid, empty reply): to test id matching and the TC flag, which dnsmasq cannot be
+/// made to get wrong.
+final class ScriptedUDPServer: Sendable {
+    let port: Int
+    private let channel: any Channel
+
+    init(replies: @escaping @Sendable ([UInt8]) -> [[UInt8]]) async throws {
+        channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Responder(replies: replies)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress?.port ?? 0
+    }
+
+    func stop() async { try? await channel.close() }
+
+    /// `query` as a reply: QR set, plus `flags` in the third byte, id XOR `idMask`.
+    static func reply(to query: [UInt8], flags: UInt8 = 0, idMask: UInt16 = 0) -> [UInt8] {
+        var reply = query
+        reply[0] ^= UInt8(idMask >> 8)
+        reply[1] ^= UInt8(idMask & 0xFF)
+        reply[2] |= 0x80 | flags
+        return reply
+    }
+
+    private final class Responder: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+        let replies: @Sendable ([UInt8]) -> [[UInt8]]
+        init(replies: @escaping @Sendable ([UInt8]) -> [[UInt8]]) { self.replies = replies }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            for reply in replies(Array(envelope.data.readableBytesView)) {
+                let out = AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: reply))
+                context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            }
+        }
+    }
+}
+
+extension DNSProberTests {
+    @Test func udpRepliesWithAnotherIdAreIgnored() async throws {
+        let server = try await ScriptedUDPServer { query in
+            [ScriptedUDPServer.reply(to: query, idMask: 0xFFFF), ScriptedUDPServer.reply(to: query)]
+        }
+        let run = await Self.probe(port: server.port, Self.options("www.vandine.test"))
+        await server.stop()
+        #expect(run.success, "\(run.log.entries)")
+        #expect(run.value("probe_dns_answer_rrs") == 0)
+
+        let onlyWrong = try await ScriptedUDPServer { query in [ScriptedUDPServer.reply(to: query, idMask: 0x0101)] }
+        let wrong = await Self.probe(port: onlyWrong.port, Self.options("www.vandine.test"), timeout: .milliseconds(300))
+        await onlyWrong.stop()
+        #expect(!wrong.success)
+        #expect(wrong.log.failureReason?.hasPrefix("no reply from") == true)
+    }
+
+    /// blackbox does not retry a truncated UDP reply over TCP: the reply is judged as it is.
+    @Test func truncatedReplyIsLoggedAndJudgedAsItIs() async throws {
+        let server = try await ScriptedUDPServer { query in [ScriptedUDPServer.reply(to: query, flags: 0x02)] }
+        let run = await Self.probe(port: server.port, Self.options("www.vandine.test"))
+        let strict = await Self.probe(port: server.port, Self.options("www.vandine.test") {
+            $0.validateAnswer.failIfNoneMatches = [RegularExpression(".")!]
+        })
+        await server.stop()
+        #expect(run.success)
+        #expect(run.log.entries.contains { $0.contains("truncated (TC flag)") })
+        #expect(!strict.success)
+        #expect(strict.log.failureReason == "fail_if_none_matches_regexp is set for the answer section but the reply has no answer RRs")
     }
 }
