@@ -74,7 +74,7 @@ public struct ConfigLoader: Sendable {
         for (key, value) in map.entries where sectionNames.contains(key.string) && key.string != proberName && !value.isNull {
             throw key.node.error("\(key.string) options need prober \(key.string), this module uses \(proberName)")
         }
-        let options = try section.parse(map[proberName], context: ModuleParseContext(secrets: secrets)).wrapped
+        let options = try section.parse(map[proberName], context: ModuleParseContext(secrets: secrets, module: node)).wrapped
         var module = ModuleConfig(name: name, options: options)
         if let timeout = map["timeout"] {
             module.timeout = try positive(timeout)

@@ -19,6 +19,12 @@ public enum DefaultConfig {
             tcp:
               port: 22
               expect_banner: "^SSH-2\\\\.0-"
+          dns_udp:
+            prober: dns
+            timeout: 5s
+            dns:
+              query_name: localhost
+              query_type: A
         devices:
           - name: localhost
             address: 127.0.0.1

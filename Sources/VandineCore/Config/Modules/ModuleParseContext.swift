@@ -4,6 +4,13 @@ import FoundationEssentials
 /// secrets (`${ENV}` or `*_file`) are read.
 public struct ModuleParseContext {
     let secrets: SecretReader
+    /// The module's own node, for errors about a section that is missing altogether.
+    var module: ConfigNode? = nil
+
+    /// An error positioned at the module (for a required section that is absent).
+    public func moduleError(_ message: String) -> ConfigError {
+        module?.error(message) ?? ConfigError(file: "", line: nil, column: nil, path: "", message: message)
+    }
 
     /// `path` made absolute against the config file's folder.
     public func resolvePath(_ path: String) -> String { secrets.resolve(path) }
