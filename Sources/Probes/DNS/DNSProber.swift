@@ -27,8 +27,7 @@ public struct DNSProber: Prober {
         Self.recordPhase("resolve", ContinuousClock.now - resolveStart, metrics)
         guard let resolved else { return false }
         let address = resolved.address
-        let ipText = resolved.ip.description
-        let server = (ipText.contains(":") ? "[\(ipText)]" : ipText) + ":\(address.port ?? 53)"
+        let server = resolved.description
 
         let source: SocketAddress?
         do {

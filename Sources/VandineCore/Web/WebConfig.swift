@@ -45,10 +45,10 @@ public struct WebConfig: Sendable, Equatable {
         public var clientCAFile: String?
         public var clientAuthType: ClientAuthType
         /// Lowest accepted TLS version; nil leaves the server's default (exporter-toolkit uses TLS12).
-        public var minVersion: TLSVersion?
+        public var minVersion: TLSProtocolVersion?
 
         public init(certFile: String, keyFile: String, clientCAFile: String? = nil,
-                    clientAuthType: ClientAuthType = .noClientCert, minVersion: TLSVersion? = nil) {
+                    clientAuthType: ClientAuthType = .noClientCert, minVersion: TLSProtocolVersion? = nil) {
             self.certFile = certFile
             self.keyFile = keyFile
             self.clientCAFile = clientCAFile
@@ -73,18 +73,6 @@ public struct WebConfig: Sendable, Equatable {
         /// True when a connection without a client certificate is refused.
         public var requiresClientCertificate: Bool {
             self == .requireAnyClientCert || self == .requireAndVerifyClientCert
-        }
-    }
-
-    /// `min_version`.
-    public enum TLSVersion: String, Sendable, Equatable, CaseIterable, Comparable {
-        case tls10 = "TLS10"
-        case tls11 = "TLS11"
-        case tls12 = "TLS12"
-        case tls13 = "TLS13"
-
-        public static func < (lhs: TLSVersion, rhs: TLSVersion) -> Bool {
-            lhs.rawValue < rhs.rawValue
         }
     }
 
@@ -168,8 +156,8 @@ public struct WebConfig: Sendable, Equatable {
             throw authNode.error("client_auth_type \(tls.clientAuthType.rawValue) needs client_ca_file")
         }
         if let versionNode = map["min_version"] {
-            guard let version = TLSVersion(rawValue: try versionNode.string()) else {
-                let known = TLSVersion.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let version = TLSProtocolVersion(rawValue: try versionNode.string()) else {
+                let known = TLSProtocolVersion.allCases.map(\.rawValue).joined(separator: ", ")
                 throw versionNode.error("must be one of \(known), got \(versionNode.quotedValue)")
             }
             tls.minVersion = version
