@@ -12,42 +12,191 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <dlfcn.h>
+
+/* libcurl is loaded with dlopen on first use, not linked: its dependency chain (GnuTLS through
+   librtmp, p11-kit, Kerberos, LDAP, libssh2, nghttp2, ...) costs ~3.4 MiB of resident memory at
+   process start even when no HTTP request is ever made (measured on Debian 12), and GnuTLS
+   initializes itself in a load-time constructor. An exporter without http modules never loads it. */
+static struct {
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+    curl_version_info_data *(*version_info)(CURLversion);
+    CURL * (*easy_init)(void);
+    void (*easy_cleanup)(CURL *handle);
+    const char * (*easy_strerror)(CURLcode code);
+    void (*free)(void *pointer);
+    CURLcode (*global_init)(long flags);
+    CURLM * (*multi_init)(void);
+    CURLMcode (*multi_add_handle)(CURLM *multi, CURL *handle);
+    CURLMcode (*multi_remove_handle)(CURLM *multi, CURL *handle);
+    CURLMcode (*multi_cleanup)(CURLM *multi);
+    CURLMsg * (*multi_info_read)(CURLM *multi, int *queued);
+    CURLMcode (*multi_perform)(CURLM *multi, int *running);
+    CURLMcode (*multi_poll)(CURLM *multi, struct curl_waitfd *fds, unsigned int count, int timeout_ms, int *numfds);
+    const char * (*multi_strerror)(CURLMcode code);
+    CURLMcode (*multi_wakeup)(CURLM *multi);
+    struct curl_slist * (*slist_append)(struct curl_slist *list, const char *text);
+    void (*slist_free_all)(struct curl_slist *list);
+    CURLU * (*url)(void);
+    void (*url_cleanup)(CURLU *url);
+    CURLUcode (*url_get)(const CURLU *url, CURLUPart part, char **out, unsigned int flags);
+    CURLUcode (*url_set)(CURLU *url, CURLUPart part, const char *text, unsigned int flags);
+    const char * (*url_strerror)(CURLUcode code);
+} api;
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+static int api_loaded;
+static char api_error[512] = "libcurl was not loaded yet";
+
+static void load_api(void) {
+    void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+        snprintf(api_error, sizeof api_error, "cannot load libcurl.so.4: %s", dlerror());
+        return;
+    }
+#define LOAD(field, symbol) \
+    if (!(*(void **)&api.field = dlsym(library, symbol))) { \
+        snprintf(api_error, sizeof api_error, "libcurl.so.4 has no %s", symbol); \
+        return; \
+    }
+    LOAD(easy_setopt, "curl_easy_setopt")
+    LOAD(easy_getinfo, "curl_easy_getinfo")
+    LOAD(multi_setopt, "curl_multi_setopt")
+    LOAD(version_info, "curl_version_info")
+    LOAD(easy_init, "curl_easy_init")
+    LOAD(easy_cleanup, "curl_easy_cleanup")
+    LOAD(easy_strerror, "curl_easy_strerror")
+    LOAD(free, "curl_free")
+    LOAD(global_init, "curl_global_init")
+    LOAD(multi_init, "curl_multi_init")
+    LOAD(multi_add_handle, "curl_multi_add_handle")
+    LOAD(multi_remove_handle, "curl_multi_remove_handle")
+    LOAD(multi_cleanup, "curl_multi_cleanup")
+    LOAD(multi_info_read, "curl_multi_info_read")
+    LOAD(multi_perform, "curl_multi_perform")
+    LOAD(multi_poll, "curl_multi_poll")
+    LOAD(multi_strerror, "curl_multi_strerror")
+    LOAD(multi_wakeup, "curl_multi_wakeup")
+    LOAD(slist_append, "curl_slist_append")
+    LOAD(slist_free_all, "curl_slist_free_all")
+    LOAD(url, "curl_url")
+    LOAD(url_cleanup, "curl_url_cleanup")
+    LOAD(url_get, "curl_url_get")
+    LOAD(url_set, "curl_url_set")
+    LOAD(url_strerror, "curl_url_strerror")
+#undef LOAD
+    api_loaded = 1;
+}
+
+int vandine_curl_load(void) {
+    pthread_once(&api_once, load_api);
+    return api_loaded;
+}
+
+const char *vandine_curl_load_error(void) {
+    return api_loaded ? NULL : api_error;
+}
+
+CURL * vandine_curl_easy_init(void) {
+    return vandine_curl_load() ? api.easy_init() : NULL;
+}
+void vandine_curl_easy_cleanup(CURL *handle) {
+    if (vandine_curl_load()) api.easy_cleanup(handle);
+}
+const char * vandine_curl_easy_strerror(CURLcode code) {
+    return vandine_curl_load() ? api.easy_strerror(code) : "libcurl is not loaded";
+}
+void vandine_curl_free(void *pointer) {
+    if (vandine_curl_load()) api.free(pointer);
+}
+CURLcode vandine_curl_global_init(long flags) {
+    return vandine_curl_load() ? api.global_init(flags) : CURLE_FAILED_INIT;
+}
+CURLM * vandine_curl_multi_init(void) {
+    return vandine_curl_load() ? api.multi_init() : NULL;
+}
+CURLMcode vandine_curl_multi_add_handle(CURLM *multi, CURL *handle) {
+    return vandine_curl_load() ? api.multi_add_handle(multi, handle) : CURLM_INTERNAL_ERROR;
+}
+CURLMcode vandine_curl_multi_remove_handle(CURLM *multi, CURL *handle) {
+    return vandine_curl_load() ? api.multi_remove_handle(multi, handle) : CURLM_INTERNAL_ERROR;
+}
+CURLMcode vandine_curl_multi_cleanup(CURLM *multi) {
+    return vandine_curl_load() ? api.multi_cleanup(multi) : CURLM_INTERNAL_ERROR;
+}
+CURLMsg * vandine_curl_multi_info_read(CURLM *multi, int *queued) {
+    return vandine_curl_load() ? api.multi_info_read(multi, queued) : NULL;
+}
+CURLMcode vandine_curl_multi_perform(CURLM *multi, int *running) {
+    return vandine_curl_load() ? api.multi_perform(multi, running) : CURLM_INTERNAL_ERROR;
+}
+CURLMcode vandine_curl_multi_poll(CURLM *multi, struct curl_waitfd *fds, unsigned int count, int timeout_ms, int *numfds) {
+    return vandine_curl_load() ? api.multi_poll(multi, fds, count, timeout_ms, numfds) : CURLM_INTERNAL_ERROR;
+}
+const char * vandine_curl_multi_strerror(CURLMcode code) {
+    return vandine_curl_load() ? api.multi_strerror(code) : "libcurl is not loaded";
+}
+CURLMcode vandine_curl_multi_wakeup(CURLM *multi) {
+    return vandine_curl_load() ? api.multi_wakeup(multi) : CURLM_INTERNAL_ERROR;
+}
+struct curl_slist * vandine_curl_slist_append(struct curl_slist *list, const char *text) {
+    return vandine_curl_load() ? api.slist_append(list, text) : NULL;
+}
+void vandine_curl_slist_free_all(struct curl_slist *list) {
+    if (vandine_curl_load()) api.slist_free_all(list);
+}
+CURLU * vandine_curl_url(void) {
+    return vandine_curl_load() ? api.url() : NULL;
+}
+void vandine_curl_url_cleanup(CURLU *url) {
+    if (vandine_curl_load()) api.url_cleanup(url);
+}
+CURLUcode vandine_curl_url_get(const CURLU *url, CURLUPart part, char **out, unsigned int flags) {
+    return vandine_curl_load() ? api.url_get(url, part, out, flags) : CURLUE_OUT_OF_MEMORY;
+}
+CURLUcode vandine_curl_url_set(CURLU *url, CURLUPart part, const char *text, unsigned int flags) {
+    return vandine_curl_load() ? api.url_set(url, part, text, flags) : CURLUE_OUT_OF_MEMORY;
+}
+const char * vandine_curl_url_strerror(CURLUcode code) {
+    return vandine_curl_load() ? api.url_strerror(code) : "libcurl is not loaded";
+}
 
 CURLcode vandine_curl_setopt_long(CURL *handle, CURLoption option, long value) {
-    return curl_easy_setopt(handle, option, value);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_setopt(handle, option, value);
 }
 CURLcode vandine_curl_setopt_string(CURL *handle, CURLoption option, const char *value) {
-    return curl_easy_setopt(handle, option, value);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_setopt(handle, option, value);
 }
 CURLcode vandine_curl_setopt_pointer(CURL *handle, CURLoption option, void *value) {
-    return curl_easy_setopt(handle, option, value);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_setopt(handle, option, value);
 }
 CURLcode vandine_curl_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value) {
-    return curl_easy_setopt(handle, option, value);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_setopt(handle, option, value);
 }
 CURLcode vandine_curl_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
-    return curl_easy_setopt(handle, option, value);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_setopt(handle, option, value);
 }
 CURLcode vandine_curl_setopt_callback(CURL *handle, CURLoption option, vandine_curl_data_callback callback) {
-    return curl_easy_setopt(handle, option, callback);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_setopt(handle, option, callback);
 }
 CURLcode vandine_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
-    return curl_easy_getinfo(handle, info, value);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_getinfo(handle, info, value);
 }
 CURLcode vandine_curl_getinfo_double(CURL *handle, CURLINFO info, double *value) {
-    return curl_easy_getinfo(handle, info, value);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_getinfo(handle, info, value);
 }
 CURLcode vandine_curl_getinfo_string(CURL *handle, CURLINFO info, const char **value) {
-    return curl_easy_getinfo(handle, info, value);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_getinfo(handle, info, value);
 }
 CURLcode vandine_curl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
-    return curl_easy_getinfo(handle, info, value);
+    return !vandine_curl_load() ? CURLE_FAILED_INIT : api.easy_getinfo(handle, info, value);
 }
 CURLMcode vandine_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
-    return curl_multi_setopt(multi, option, value);
+    return !vandine_curl_load() ? CURLM_INTERNAL_ERROR : api.multi_setopt(multi, option, value);
 }
 const curl_version_info_data *vandine_curl_version_info(void) {
-    return curl_version_info(CURLVERSION_NOW);
+    return vandine_curl_load() ? api.version_info(CURLVERSION_NOW) : NULL;
 }
 
 void vandine_set_thread_name(const char *name) {
@@ -158,7 +307,7 @@ static vandine_cert *describe_chain(STACK_OF(X509) *chain, int *count) {
 int vandine_tls_capture(CURL *handle, vandine_tls_info *out) {
     memset(out, 0, sizeof *out);
     struct curl_tlssessioninfo *session = NULL;
-    if (curl_easy_getinfo(handle, CURLINFO_TLS_SSL_PTR, &session) != CURLE_OK || !session) return 0;
+    if (!vandine_curl_load() || api.easy_getinfo(handle, CURLINFO_TLS_SSL_PTR, &session) != CURLE_OK || !session) return 0;
     if (session->backend != CURLSSLBACKEND_OPENSSL || !session->internals) return 0;
     SSL *ssl = (SSL *)session->internals;
     snprintf(out->version, sizeof out->version, "%s", SSL_get_version(ssl));

@@ -175,18 +175,18 @@ struct TargetURL {
     private let scheme: String
 
     init(_ string: String) throws(CurlError) {
-        guard let handle = curl_url() else {
+        guard let handle = vandine_curl_url() else {
             throw CurlError(kind: .transfer, description: "out of memory parsing a URL")
         }
-        defer { curl_url_cleanup(handle) }
-        let code = curl_url_set(handle, CURLUPART_URL, string, 0)
+        defer { vandine_curl_url_cleanup(handle) }
+        let code = vandine_curl_url_set(handle, CURLUPART_URL, string, 0)
         guard code == CURLUE_OK else {
-            throw CurlError(kind: .invalidRequest, description: "invalid URL \(string): \(String(cString: curl_url_strerror(code)))")
+            throw CurlError(kind: .invalidRequest, description: "invalid URL \(string): \(String(cString: vandine_curl_url_strerror(code)))")
         }
         func part(_ which: CURLUPart, _ flags: UInt32 = 0) -> String? {
             var value: UnsafeMutablePointer<CChar>?
-            guard curl_url_get(handle, which, &value, flags) == CURLUE_OK, let value else { return nil }
-            defer { curl_free(value) }
+            guard vandine_curl_url_get(handle, which, &value, flags) == CURLUE_OK, let value else { return nil }
+            defer { vandine_curl_free(value) }
             return String(cString: value)
         }
         scheme = part(CURLUPART_SCHEME) ?? ""
@@ -203,17 +203,17 @@ struct TargetURL {
     var authority: String { explicitPort ? "\(host):\(port)" : host }
 
     mutating func setHost(_ newHost: String) throws(CurlError) {
-        guard let handle = curl_url() else {
+        guard let handle = vandine_curl_url() else {
             throw CurlError(kind: .transfer, description: "out of memory parsing a URL")
         }
-        defer { curl_url_cleanup(handle) }
+        defer { vandine_curl_url_cleanup(handle) }
         var value: UnsafeMutablePointer<CChar>?
-        guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK,
-              curl_url_set(handle, CURLUPART_HOST, newHost, 0) == CURLUE_OK,
-              curl_url_get(handle, CURLUPART_URL, &value, 0) == CURLUE_OK, let value else {
+        guard vandine_curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK,
+              vandine_curl_url_set(handle, CURLUPART_HOST, newHost, 0) == CURLUE_OK,
+              vandine_curl_url_get(handle, CURLUPART_URL, &value, 0) == CURLUE_OK, let value else {
             throw CurlError(kind: .invalidRequest, description: "invalid TLS server name \(newHost)")
         }
-        defer { curl_free(value) }
+        defer { vandine_curl_free(value) }
         url = String(cString: value)
         host = newHost
     }

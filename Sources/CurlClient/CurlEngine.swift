@@ -12,7 +12,7 @@ import Glibc
 /// continuations; nothing blocks Swift's cooperative pool. Connections are pooled and reused
 /// across requests, capped by `Configuration`.
 ///
-/// The thread starts with the first transfer (or `run()`). As a swift-service-lifecycle `Service`,
+/// The thread starts with the first transfer. As a swift-service-lifecycle `Service`,
 /// `run()` waits for graceful shutdown and then stops the thread; transfers still running then
 /// fail with `CurlError.Kind.engineStopped`, and so does every later submission.
 public final class CurlEngine: Service, Sendable {
@@ -50,21 +50,25 @@ public final class CurlEngine: Service, Sendable {
     /// The process-wide engine; its thread starts with the first transfer.
     public static let shared = CurlEngine()
 
-    private let multi: MultiHandle
+    private let configuration: Configuration
     private let state = Mutex(State())
     private let logger: Logger
 
     /// Creates an engine with its own multi handle (its thread starts with the first transfer).
     /// Tests make their own; the daemons use `shared`. Call `shutdown()` (or run it as a Service)
     /// to stop its thread.
+    ///
+    /// Nothing of libcurl is touched until the first transfer: `curl_global_init`
+    /// initializes OpenSSL, GnuTLS (through librtmp) and the rest of curl's dependencies, about
+    /// 4 MiB of resident pages that an exporter with no http module never needs.
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "vandine.curl")) {
-        CurlGlobal.initialize()
-        let handle = curl_multi_init()!
-        _ = vandine_curl_multi_setopt_long(handle, CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maxTotalConnections)
-        _ = vandine_curl_multi_setopt_long(handle, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxHostConnections)
-        _ = vandine_curl_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, configuration.maxIdleConnections)
-        multi = MultiHandle(pointer: handle)
+        self.configuration = configuration
         self.logger = logger
+    }
+
+    /// The multi handle, made with the thread; nil before the first transfer.
+    private var multi: MultiHandle {
+        state.withLock { $0.multi }!
     }
 
     /// Runs `transfer` on the engine thread until curl finishes it, `deadline` passes, or the calling
@@ -84,7 +88,7 @@ public final class CurlEngine: Service, Sendable {
                     case .running: break
                     }
                     state.submissions.append(job)
-                    _ = curl_multi_wakeup(multi.pointer)
+                    _ = vandine_curl_multi_wakeup(state.multi!.pointer)
                     return nil
                 }
                 if let refused {
@@ -97,7 +101,7 @@ public final class CurlEngine: Service, Sendable {
                 job.cancelRequested = true
                 guard state.phase == .running else { return }
                 state.cancellations.append(job)
-                _ = curl_multi_wakeup(multi.pointer)
+                _ = vandine_curl_multi_wakeup(state.multi!.pointer)
             }
         }
     }
@@ -110,14 +114,13 @@ public final class CurlEngine: Service, Sendable {
                 switch state.phase {
                 case .idle:
                     state.phase = .stopped
-                    curl_multi_cleanup(multi.pointer)
                     return true
                 case .stopped:
                     return true
                 case .running, .stopping:
                     state.phase = .stopping
                     state.exitWaiters.append(continuation)
-                    _ = curl_multi_wakeup(multi.pointer)
+                    _ = vandine_curl_multi_wakeup(state.multi!.pointer)
                     return false
                 }
             }
@@ -125,11 +128,9 @@ public final class CurlEngine: Service, Sendable {
         }
     }
 
-    /// `Service`: starts the thread, waits for graceful shutdown (or cancellation), then stops it.
+    /// `Service`: waits for graceful shutdown (or cancellation), then stops the thread. The thread
+    /// itself starts with the first transfer, so a daemon that never makes one never loads curl.
     public func run() async throws {
-        state.withLock { state in
-            if state.phase == .idle { startThread(&state) }
-        }
         try? await gracefulShutdown()
         await shutdown()
     }
@@ -142,6 +143,13 @@ public final class CurlEngine: Service, Sendable {
     // MARK: the engine thread
 
     private func startThread(_ state: inout State) {
+        CurlGlobal.initialize()
+        // A transfer exists before the thread starts, so libcurl is loaded; NULL here is out of memory.
+        guard let handle = vandine_curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+        _ = vandine_curl_multi_setopt_long(handle, CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maxTotalConnections)
+        _ = vandine_curl_multi_setopt_long(handle, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxHostConnections)
+        _ = vandine_curl_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, configuration.maxIdleConnections)
+        state.multi = MultiHandle(pointer: handle)
         state.phase = .running
         let retained = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
@@ -156,6 +164,7 @@ public final class CurlEngine: Service, Sendable {
 
     private func loop() {
         vandine_set_thread_name("curl-engine")
+        let multi = self.multi
         var running: [UnsafeMutableRawPointer: Job] = [:]
         while true {
             let (submissions, cancellations, stopping) = state.withLock { state in
@@ -175,9 +184,9 @@ public final class CurlEngine: Service, Sendable {
                     let milliseconds = max(1, Int((left.seconds * 1000).rounded(.up)))
                     _ = vandine_curl_setopt_long(job.transfer.handle, CURLOPT_TIMEOUT_MS, milliseconds)
                 }
-                let added = curl_multi_add_handle(multi.pointer, job.transfer.handle)
+                let added = vandine_curl_multi_add_handle(multi.pointer, job.transfer.handle)
                 guard added == CURLM_OK else {
-                    logger.error("curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(added)))")
+                    logger.error("curl_multi_add_handle failed: \(String(cString: vandine_curl_multi_strerror(added)))")
                     finish(job, .finished(CURLE_FAILED_INIT))
                     continue
                 }
@@ -190,9 +199,9 @@ public final class CurlEngine: Service, Sendable {
             if stopping { break }
 
             var stillRunning: Int32 = 0
-            _ = curl_multi_perform(multi.pointer, &stillRunning)
+            _ = vandine_curl_multi_perform(multi.pointer, &stillRunning)
             var queued: Int32 = 0
-            while let message = curl_multi_info_read(multi.pointer, &queued) {
+            while let message = vandine_curl_multi_info_read(multi.pointer, &queued) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 let code = message.pointee.data.result
                 guard let job = running[easy] else { continue }
@@ -215,7 +224,7 @@ public final class CurlEngine: Service, Sendable {
             if let nearest {
                 wait = min(wait, max(1, Int(((nearest - now).seconds * 1000).rounded(.up))))
             }
-            _ = curl_multi_poll(multi.pointer, nil, 0, Int32(wait), nil)
+            _ = vandine_curl_multi_poll(multi.pointer, nil, 0, Int32(wait), nil)
         }
 
         for job in Array(running.values) {
@@ -231,12 +240,12 @@ public final class CurlEngine: Service, Sendable {
             return (state.submissions, state.exitWaiters)
         }
         for job in late { finish(job, .engineStopped) }
-        curl_multi_cleanup(multi.pointer)  // no wakeup can come now: every caller checks the phase
+        vandine_curl_multi_cleanup(multi.pointer)  // no wakeup can come now: every caller checks the phase
         for waiter in waiters { waiter.resume() }
     }
 
     private func remove(_ job: Job, from running: inout [UnsafeMutableRawPointer: Job]) {
-        _ = curl_multi_remove_handle(multi.pointer, job.transfer.handle)
+        _ = vandine_curl_multi_remove_handle(multi.pointer, job.transfer.handle)
         running[job.transfer.handle] = nil
     }
 
@@ -252,6 +261,8 @@ extension CurlEngine {
 
     fileprivate struct State {
         var phase: Phase = .idle
+        /// Made when the thread starts; kept after it stops (cleaned up, never used again).
+        var multi: MultiHandle?
         var submissions: [Job] = []
         var cancellations: [Job] = []
         var exitWaiters: [CheckedContinuation<Void, Never>] = []

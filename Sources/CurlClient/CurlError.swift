@@ -60,7 +60,7 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
     /// CURLINFO_OS_ERRNO.
     static func from(code: CURLcode, errorBuffer: String, osErrno: Int32, budget: Duration, maxRedirects: Int,
                      partial: HTTPResponse?) -> CurlError {
-        let detail = errorBuffer.isEmpty ? String(cString: curl_easy_strerror(code)) : errorBuffer
+        let detail = errorBuffer.isEmpty ? String(cString: vandine_curl_easy_strerror(code)) : errorBuffer
         let number = Int(code.rawValue)
         func make(_ kind: Kind, _ text: String) -> CurlError {
             CurlError(kind: kind, curlCode: number, description: text, partialResponse: partial)

@@ -38,11 +38,13 @@ public final class CurlTransfer: @unchecked Sendable {
 
     /// Creates an easy handle with the options every transfer shares (error buffer, no signals,
     /// callbacks into this object).
-    /// - Throws: `CurlError` (`.transfer`) when libcurl cannot allocate a handle.
+    /// - Throws: `CurlError` (`.transfer`) when libcurl cannot be loaded (`libcurl.so.4` is opened on
+    ///   first use) or cannot allocate a handle.
     public init() throws(CurlError) {
         CurlGlobal.initialize()
-        guard let handle = curl_easy_init() else {
-            throw CurlError(kind: .transfer, description: "curl_easy_init failed")
+        guard let handle = vandine_curl_easy_init() else {
+            let reason = vandine_curl_load_error().map { String(cString: $0) } ?? "curl_easy_init failed"
+            throw CurlError(kind: .transfer, description: reason)
         }
         self.handle = handle
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -57,8 +59,8 @@ public final class CurlTransfer: @unchecked Sendable {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
-        for list in lists { curl_slist_free_all(list) }
+        vandine_curl_easy_cleanup(handle)
+        for list in lists { vandine_curl_slist_free_all(list) }
         errorBuffer.deallocate()
     }
 
@@ -79,8 +81,8 @@ public final class CurlTransfer: @unchecked Sendable {
     public func set(_ option: CURLoption, _ strings: [String]) throws(CurlError) {
         var list: UnsafeMutablePointer<curl_slist>?
         for string in strings {
-            guard let appended = curl_slist_append(list, string) else {
-                curl_slist_free_all(list)
+            guard let appended = vandine_curl_slist_append(list, string) else {
+                vandine_curl_slist_free_all(list)
                 throw CurlError(kind: .transfer, description: "out of memory building a curl list")
             }
             list = appended
@@ -106,7 +108,7 @@ public final class CurlTransfer: @unchecked Sendable {
 
     private func check(_ code: CURLcode, _ option: CURLoption) throws(CurlError) {
         guard code != CURLE_OK else { return }
-        let text = String(cString: curl_easy_strerror(code))
+        let text = String(cString: vandine_curl_easy_strerror(code))
         throw CurlError(kind: .invalidRequest, curlCode: Int(code.rawValue),
                         description: "curl option \(option.rawValue) rejected: \(text)")
     }
@@ -197,7 +199,7 @@ public final class CurlTransfer: @unchecked Sendable {
 /// The CURL_GLOBAL_DEFAULT initialization, once per process (thread-safe lazy global).
 enum CurlGlobal {
     private static let done: Bool = {
-        curl_global_init(vandine_curl_global_default) == CURLE_OK
+        vandine_curl_global_init(vandine_curl_global_default) == CURLE_OK
     }()
 
     static func initialize() { _ = done }

@@ -5,6 +5,35 @@
 #include <curl/curl.h>
 #include <stddef.h>
 
+
+/* libcurl, loaded on first use (see ccurl.c). 1 when loaded; otherwise vandine_curl_load_error()
+   says why, and every wrapper below fails (NULL, CURLE_FAILED_INIT, CURLM_INTERNAL_ERROR). */
+int vandine_curl_load(void);
+const char *vandine_curl_load_error(void);
+
+/* libcurl's own functions, through the loaded library. */
+CURL * vandine_curl_easy_init(void);
+void vandine_curl_easy_cleanup(CURL *handle);
+const char * vandine_curl_easy_strerror(CURLcode code);
+void vandine_curl_free(void *pointer);
+CURLcode vandine_curl_global_init(long flags);
+CURLM * vandine_curl_multi_init(void);
+CURLMcode vandine_curl_multi_add_handle(CURLM *multi, CURL *handle);
+CURLMcode vandine_curl_multi_remove_handle(CURLM *multi, CURL *handle);
+CURLMcode vandine_curl_multi_cleanup(CURLM *multi);
+CURLMsg * vandine_curl_multi_info_read(CURLM *multi, int *queued);
+CURLMcode vandine_curl_multi_perform(CURLM *multi, int *running);
+CURLMcode vandine_curl_multi_poll(CURLM *multi, struct curl_waitfd *fds, unsigned int count, int timeout_ms, int *numfds);
+const char * vandine_curl_multi_strerror(CURLMcode code);
+CURLMcode vandine_curl_multi_wakeup(CURLM *multi);
+struct curl_slist * vandine_curl_slist_append(struct curl_slist *list, const char *text);
+void vandine_curl_slist_free_all(struct curl_slist *list);
+CURLU * vandine_curl_url(void);
+void vandine_curl_url_cleanup(CURLU *url);
+CURLUcode vandine_curl_url_get(const CURLU *url, CURLUPart part, char **out, unsigned int flags);
+CURLUcode vandine_curl_url_set(CURLU *url, CURLUPart part, const char *text, unsigned int flags);
+const char * vandine_curl_url_strerror(CURLUcode code);
+
 /* curl_easy_setopt for each argument type we pass. */
 CURLcode vandine_curl_setopt_long(CURL *handle, CURLoption option, long value);
 CURLcode vandine_curl_setopt_string(CURL *handle, CURLoption option, const char *value);
