@@ -108,6 +108,11 @@ func registry(_ prober: any Prober) -> ProberRegistry {
         #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: nil) == .seconds(5))
         #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: 0.2) == PrometheusDuration(milliseconds: 50))
         #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: .nan) == .seconds(5))
+        // Client input: huge, infinite, negative and zero values never trap and never lengthen.
+        for hostile in [1e308, 1e18, 9.3e15, .infinity, -1, 0, -.infinity, .greatestFiniteMagnitude] {
+            #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: hostile) == .seconds(5))
+        }
+        #expect(ProbeHandler.effectiveTimeout(module: .seconds(5), scrapeTimeout: 0.6) == PrometheusDuration(milliseconds: 100))
     }
 
     @Test func debugOutputHasLogMetricsAndModuleButNoSecret() async {
@@ -153,6 +158,15 @@ func registry(_ prober: any Prober) -> ProberRegistry {
         #expect(fake.calls.withLock { $0 } == 2, "another target is its own cache entry")
         let ages = await handler.cache.ages()
         #expect(ages.map(\.target) == ["127.0.0.1:80", "127.0.0.2:80"])
+    }
+
+    @Test func expiredCacheEntriesLeaveMetrics() async throws {
+        let handler = ProbeHandler(probers: registry(FakeProber()))
+        let config = Self.config(interval: PrometheusDuration(milliseconds: 50))
+        _ = await handler.handle(ProbeRequest(target: "127.0.0.9:80", module: "tcp_connect"), config: config)
+        #expect(await handler.cache.ages().map(\.target) == ["127.0.0.9:80"])
+        try await Task.sleep(for: .milliseconds(60))  // past the 50 ms interval: a fact of the clock, not a race
+        #expect(await handler.cache.ages().isEmpty, "an ad-hoc target probed once does not stay on /metrics")
     }
 
     @Test func statisticsCountByModuleAndResult() async {

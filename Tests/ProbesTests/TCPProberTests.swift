@@ -136,6 +136,30 @@ func runProbe(_ prober: any Prober, target: ProbeTarget, module: ModuleConfig,
         #expect(failLog.failureReason?.hasPrefix("TLS handshake failed: TLS:") == true, "\(failLog.entries)")
     }
 
+    /// A service that streams lines that never match: the probe ends at its deadline with a
+    /// bounded log, and a line longer than 64 KiB fails it at once (blackbox's scanner limit).
+    @Test func endlessOrHugeLinesStayBounded() async throws {
+        let chatter = try await TCPTestServer(flood: "nomatch\n")
+        defer { Task { await chatter.stop() } }
+        var expectOK = with { $0.queryResponse = [.init(expect: RegularExpression("^OK"))] }
+        expectOK.timeout = PrometheusDuration(milliseconds: 400)
+        let log = ProbeLog()
+        let start = ContinuousClock.now
+        let result = await runProbe(TCPProber(), target: ProbeTarget(host: "127.0.0.1", port: chatter.port), module: expectOK, log: log)
+        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(!result.success)
+        #expect(log.entries.count <= ProbeLog.maximumLines + 1)
+        #expect(log.entries.last?.hasPrefix("… ") == true, "the log says how many lines it dropped")
+        #expect(log.failureReason == "no line matched \"^OK\" before the deadline")
+
+        let longLine = try await TCPTestServer(flood: "x")
+        defer { Task { await longLine.stop() } }
+        let longLog = ProbeLog()
+        let long = await runProbe(TCPProber(), target: ProbeTarget(host: "127.0.0.1", port: longLine.port), module: expectOK, log: longLog)
+        #expect(!long.success)
+        #expect(longLog.failureReason == "talking to 127.0.0.1:\(longLine.port) failed: the server sent a line longer than 65536 bytes")
+    }
+
     @Test func moduleDefaultPortIsUsedWhenTheTargetHasNone() async throws {
         let server = try await TCPTestServer()
         defer { Task { await server.stop() } }

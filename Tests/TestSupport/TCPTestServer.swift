@@ -8,11 +8,14 @@ public final class TCPTestServer: Sendable {
 
     /// Starts listening on a free loopback port. With `silent`, connections are accepted and then
     /// left open with nothing sent (a hung service).
-    public init(banner: String? = nil, silent: Bool = false) async throws {
+    /// With `flood`, connections get that text over and over until the client closes them (a
+    /// hostile service that never stops talking).
+    public init(banner: String? = nil, silent: Bool = false, flood: String? = nil) async throws {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
-                silent ? child.eventLoop.makeSucceededVoidFuture() : child.pipeline.addHandler(GreetAndClose(banner: banner))
+                if let flood { return child.pipeline.addHandler(Flood(text: flood)) }
+                return silent ? child.eventLoop.makeSucceededVoidFuture() : child.pipeline.addHandler(GreetAndClose(banner: banner))
             }
         channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
         port = channel.localAddress?.port ?? 0
@@ -45,5 +48,25 @@ private final class GreetAndClose: ChannelInboundHandler, Sendable {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: banner)), promise: nil)
         }
         context.close(promise: nil)
+    }
+}
+
+/// Writes `text` (repeated to ~64 KiB) again each time the previous write completes, until the
+/// connection closes.
+private final class Flood: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let chunk: String
+
+    init(text: String) { chunk = String(repeating: text, count: max(1, 65536 / max(1, text.utf8.count))) }
+
+    func channelActive(context: ChannelHandlerContext) {
+        write(context.channel)
+    }
+
+    private func write(_ channel: any Channel) {
+        channel.writeAndFlush(channel.allocator.buffer(string: chunk)).whenSuccess { [self] in
+            if channel.isActive { write(channel) }
+        }
     }
 }

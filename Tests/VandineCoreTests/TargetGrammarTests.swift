@@ -20,6 +20,9 @@ import Testing
     /// Hostile or malformed spellings, with the reason each must give.
     @Test(arguments: [
         ("internal-db.corp\u{0}.lan:22", "host name may hold letters, digits, '.', '-' and '_' only, found byte 0x00"),
+        ("127.0.0.1\u{0}junk:18080", "host name may hold letters, digits, '.', '-' and '_' only, found byte 0x00"),
+        ("127.0.0.1\u{0}18080", "host name may hold letters, digits, '.', '-' and '_' only, found byte 0x00"),
+        ("[::1\u{0}x]:22", "\"::1\\x00x\" in brackets is not an IPv6 address"),
         ("internal-db.corp\t.lan", "host name may hold letters, digits, '.', '-' and '_' only, found byte 0x09"),
         ("pi1\r\nHost: evil", "port must be 1-65535, got \" evil\""),
         ("a b", "host name may hold letters, digits, '.', '-' and '_' only, found byte 0x20"),

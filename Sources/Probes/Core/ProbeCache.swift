@@ -15,6 +15,10 @@ public actor ProbeCache {
 
     private var entries: [Key: Entry] = [:]
 
+    /// Most results kept: anyone who can reach `/probe` can name new targets, and each costs a
+    /// cached result and a `/metrics` series until its interval ends.
+    public static let maximumEntries = 4096
+
     public init() {}
 
     /// The cached result when it is younger than `interval`, else a fresh one from `run`.
@@ -28,12 +32,22 @@ public actor ProbeCache {
             return result
         default:
             pruneExpired()
+            if entries.count >= Self.maximumEntries { evictOldest() }
             let task = Task { await run() }
             entries[key] = .running(task)
             let result = await task.value
             entries[key] = .done(result, at: .now, interval: interval.duration)
             return result
         }
+    }
+
+    /// Drops the oldest finished result to make room.
+    private func evictOldest() {
+        let oldest = entries.compactMap { key, entry -> (Key, ContinuousClock.Instant)? in
+            guard case let .done(_, at, _) = entry else { return nil }
+            return (key, at)
+        }.min { $0.1 < $1.1 }
+        if let oldest { entries[oldest.0] = nil }
     }
 
     /// Drops results older than their interval, so ad-hoc targets cannot grow the cache forever.
@@ -45,8 +59,10 @@ public actor ProbeCache {
         }
     }
 
-    /// Age in seconds of every cached result, for `/metrics`.
+    /// Age in seconds of every cached result still within its interval, for `/metrics`. Expired
+    /// results are dropped here too, so ad-hoc targets probed once do not stay on `/metrics`.
     public func ages() -> [(module: String, target: String, seconds: Double)] {
+        pruneExpired()
         let now = ContinuousClock.now
         return entries.compactMap { key, entry in
             guard case let .done(_, at, _) = entry else { return nil }

@@ -69,11 +69,15 @@ public struct ProbeHandler: Sendable {
     }
 
     /// min(module timeout, scrape timeout − margin), never below `minimumTimeout`.
+    /// The header is client input: any value that is not a finite positive number is ignored, and
+    /// anything above the module timeout is capped before it is converted (1e308 must not trap).
     static func effectiveTimeout(module: PrometheusDuration, scrapeTimeout: Double?) -> PrometheusDuration {
         guard let scrapeTimeout, scrapeTimeout.isFinite, scrapeTimeout > 0 else { return module }
         let seconds = max(scrapeTimeout - scrapeTimeoutMargin, minimumTimeout)
-        let milliseconds = Int64((seconds * 1000).rounded(.down))
-        return PrometheusDuration(milliseconds: min(module.milliseconds, milliseconds))
+        let moduleSeconds = Double(module.milliseconds) / 1000
+        guard seconds < moduleSeconds else { return module }
+        // Rounded to the millisecond, not down: 0.6 - 0.5 is 0.0999… in binary and means 100 ms.
+        return PrometheusDuration(milliseconds: Int64((seconds * 1000).rounded()))
     }
 
     /// Runs the module's prober with its (already shortened) timeout as the one deadline; the

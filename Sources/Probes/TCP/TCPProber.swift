@@ -69,7 +69,9 @@ public struct TCPProber: Prober {
                         context.log.log("query_response step \(index + 1): expecting \(expect.pattern.debugDescription)")
                         guard let found = try await reader.firstMatch(of: expect, maxLineBytes: Self.maxLineBytes, log: context.log) else {
                             context.metrics.gauge("probe_failed_due_to_regex", 1, help: "Indicates if probe failed due to regex")
-                            context.log.fail("no line matched \(expect.pattern.debugDescription) before the connection closed")
+                            context.log.fail(context.isExpired
+                                ? "no line matched \(expect.pattern.debugDescription) before the deadline"
+                                : "no line matched \(expect.pattern.debugDescription) before the connection closed")
                             return false
                         }
                         match = found
@@ -132,23 +134,30 @@ struct LineReader {
     }
 
     /// The next line, or nil at end of stream (a final line without newline is returned first).
+    /// A line longer than `maxBytes` is an error, as blackbox's line scanner (64 KiB) makes it.
     mutating func nextLine(maxBytes: Int) async throws -> String? {
         while true {
             if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
                 let length = newline - buffer.readerIndex
+                guard length <= maxBytes else { throw LineTooLong(limit: maxBytes) }
                 var line = buffer.readString(length: length) ?? ""
                 buffer.moveReaderIndex(forwardBy: 1)
                 if line.hasSuffix("\r") { line.removeLast() }
                 return line
             }
-            if buffer.readableBytes >= maxBytes {
-                return buffer.readString(length: buffer.readableBytes)
-            }
+            guard buffer.readableBytes <= maxBytes else { throw LineTooLong(limit: maxBytes) }
             guard var chunk = try await iterator.next() else {
                 return buffer.readableBytes > 0 ? buffer.readString(length: buffer.readableBytes) : nil
             }
+            buffer.discardReadBytes()
             buffer.writeBuffer(&chunk)
         }
+    }
+
+    /// A line exceeded the limit.
+    struct LineTooLong: Error, CustomStringConvertible {
+        let limit: Int
+        var description: String { "the server sent a line longer than \(limit) bytes" }
     }
 
     /// Reads lines until one matches `pattern` (its groups returned) or the stream ends (nil).
@@ -159,6 +168,9 @@ struct LineReader {
                 return match
             }
             log.log("read \(line.debugDescription): no match, reading on")
+            // A server streaming lines that never match must not starve the other probes.
+            await Task.yield()
+            try Task.checkCancellation()
         }
         return nil
     }

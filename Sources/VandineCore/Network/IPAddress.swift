@@ -11,8 +11,10 @@ import Glibc
 public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     public let bytes: [UInt8]
 
-    /// Parses a literal IPv4 (`127.0.0.1`) or IPv6 (`::1`) address; nil for anything else.
+    /// Parses a literal IPv4 (`127.0.0.1`) or IPv6 (`::1`) address; nil for anything else —
+    /// including text with a NUL, which `inet_pton` would never see past (`127.0.0.1\0junk`).
     public init?(_ text: String) {
+        guard !text.isEmpty, text.utf8.count <= 45, text.utf8.allSatisfy({ Self.isAddressByte($0) }) else { return nil }
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
             bytes = withUnsafeBytes(of: &v4) { Array($0) }
@@ -24,6 +26,11 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
             return
         }
         return nil
+    }
+
+    /// Hex digits, `.` and `:`: every byte a literal address can hold.
+    static func isAddressByte(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte | 0x20) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
     }
 
     /// An address from its 4 or 16 network-order bytes.
