@@ -48,6 +48,17 @@ import VandineCore
         #expect(promtool.status == 0, "\(promtool.stdout)\(promtool.stderr)")
     }
 
+    @Test func refusedConnectionStillReportsBlackboxsZeroes() async throws {
+        let port = try freeLoopbackPort()
+        let result = try await Self.probe("http://127.0.0.1:\(port)/")
+        #expect(!result.success)
+        for name in ["probe_http_status_code", "probe_http_content_length", "probe_http_redirects", "probe_http_ssl",
+                     "probe_http_version", "probe_failed_due_to_regex"] {
+            #expect(result.metrics.sample(named: name) == 0, "\(name)")
+        }
+        #expect(result.log.failureReason?.contains("onnection refused") == true, "\(result.log.entries)")
+    }
+
     @Test func statusCodesFollowValidStatusCodes() async throws {
         let server = try await HTTPTestServer.start()
         defer { server.stop() }
@@ -163,7 +174,7 @@ import VandineCore
         #expect(info["fingerprint_sha256"] == fingerprint)
         #expect(info["subject"] == "CN=127.0.0.1")
         #expect(info["issuer"] == "CN=vandine-test-ca")
-        #expect(info["subjectalternative"] == "127.0.0.1")
+        #expect(info["subjectalternative"] == "", "DNS names only, as blackbox (the test certificate has an IP SAN)")
         let expiry = try #require(m.sample(named: "probe_ssl_earliest_cert_expiry"))
         #expect(abs(expiry - Date().addingTimeInterval(86400).timeIntervalSince1970) < 600, "the test certificate lasts one day")
         #expect(m.sample(named: "probe_ssl_last_chain_expiry_timestamp_seconds") != nil)

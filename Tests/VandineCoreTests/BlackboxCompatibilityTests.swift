@@ -27,6 +27,22 @@ import Testing
         #expect(config.modules["http_gzip"]?.timeout == .seconds(5), "blackbox's default timeout")
     }
 
+    @Test func credentialsInHeadersAndProxyURLsAreRedactedWhenRendered() throws {
+        let yaml = """
+            modules:
+              web:
+                prober: http
+                http:
+                  headers: {Authorization: "Bearer abc123", Accept: text/html}
+                  proxy_url: "http://puser:ProxyPW_555@127.0.0.1:3128/"
+            """
+        let config = try ConfigLoader(environment: [:]).parse(yaml: yaml, file: "v.yml")
+        let rendered = ConfigRenderer.render(config)
+        #expect(!rendered.contains("abc123") && !rendered.contains("ProxyPW_555"))
+        #expect(rendered.contains("proxy_url: \"http://puser:<secret>@127.0.0.1:3128/\""))
+        #expect(rendered.contains("Authorization: \"<secret>\"") && rendered.contains("Accept: \"text/html\""))
+    }
+
     /// The documented modules we cannot honour, each refused with the line that names why.
     @Test(arguments: [
         ("  http_with_proxy_and_headers:\n    prober: http\n    http:\n      proxy_url: \"http://127.0.0.1:3128\"\n      proxy_connect_header:\n        Proxy-Authorization:\n          - Bearer token\n",

@@ -4,6 +4,23 @@ import VandineCore
 /// blackbox_exporter's `http` metrics from a response (names, labels and meanings as in its
 /// prober/http.go).
 enum HTTPMetrics {
+    /// blackbox registers these before the request, so a probe whose connection fails still
+    /// reports them as 0 (alert rules such as `probe_http_status_code != 200` rely on that).
+    static func recordDefaults(context: ProbeContext) {
+        let sink = context.metrics
+        for phase in ["resolve", "connect", "tls", "processing", "transfer"] {
+            sink.gauge("probe_http_duration_seconds", 0, help: "Duration of http request by phase, summed over all redirects",
+                       labels: ["phase": phase])
+        }
+        sink.gauge("probe_http_status_code", 0, help: "Response HTTP status code")
+        sink.gauge("probe_http_content_length", 0, help: "Length of http content response")
+        sink.gauge("probe_http_uncompressed_body_length", 0, help: "Length of uncompressed response body")
+        sink.gauge("probe_http_redirects", 0, help: "The number of redirects")
+        sink.gauge("probe_http_ssl", 0, help: "Indicates if SSL was used for the final redirect")
+        sink.gauge("probe_http_version", 0, help: "Returns the version of HTTP of the probe response")
+        sink.gauge("probe_failed_due_to_regex", 0, help: "Indicates if probe failed due to regex")
+    }
+
     static func record(_ response: HTTPResponse, options: HTTPOptions, context: ProbeContext) {
         let sink = context.metrics
         let t = response.timings
@@ -37,7 +54,7 @@ enum HTTPMetrics {
     }
 
     /// The certificate and TLS metrics (blackbox's names; `probe_ssl_last_chain_info` describes the
-    /// leaf certificate).
+    /// leaf certificate, its `subjectalternative` being the DNS names only, as blackbox's).
     static func record(_ tls: TLSInfo, context: ProbeContext) {
         let sink = context.metrics
         sink.gauge("probe_tls_version_info", 1, help: "Returns the TLS version used or NaN when unknown", labels: ["version": tls.version])
@@ -54,7 +71,7 @@ enum HTTPMetrics {
         if let leaf = tls.peerCertificates.first {
             sink.gauge("probe_ssl_last_chain_info", 1, help: "Contains SSL leaf certificate information", labels: [
                 "fingerprint_sha256": leaf.sha256Fingerprint, "subject": leaf.subject, "issuer": leaf.issuer,
-                "subjectalternative": leaf.subjectAlternative, "serialnumber": leaf.serialNumber,
+                "subjectalternative": leaf.dnsNames.joined(separator: ","), "serialnumber": leaf.serialNumber,
             ])
         }
     }

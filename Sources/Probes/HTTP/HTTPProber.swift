@@ -22,6 +22,7 @@ public struct HTTPProber: Prober {
             context.log.fail("the http prober needs a URL target")
             return false
         }
+        HTTPMetrics.recordDefaults(context: context)
         var pins: [ResolvePin] = []
         if options.proxyURL == nil || !options.skipResolvePhaseWithProxy {
             guard let resolved = await TargetResolver.resolve(context.target.endpoint, defaultPort: url.port,

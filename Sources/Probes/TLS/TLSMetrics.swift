@@ -28,7 +28,7 @@ enum TLSMetrics {
         if let der = try? leaf.toDERBytes(), let info = CertificateInfo(der: der) {
             context.metrics.gauge("probe_ssl_last_chain_info", 1, help: "Contains SSL leaf certificate information", labels: [
                 "fingerprint_sha256": info.sha256Fingerprint, "subject": info.subject, "issuer": info.issuer,
-                "subjectalternative": info.subjectAlternative, "serialnumber": info.serialNumber,
+                "subjectalternative": info.dnsNames.joined(separator: ","), "serialnumber": info.serialNumber,
             ])
         }
     }

@@ -233,7 +233,10 @@ public struct HTTPOptions: ProberOptionsSection {
         out += "method: \(method)\n"
         if !headers.isEmpty {
             out += "headers:\n"
-            for header in headers { out += "  \(header.name): \(ConfigRenderer.quote(header.value))\n" }
+            for header in headers {
+                let value = Self.credentialHeaders.contains(header.name.lowercased()) ? ConfigRenderer.redacted : header.value
+                out += "  \(header.name): \(ConfigRenderer.quote(value))\n"
+            }
         }
         if let body { out += "body: \(ConfigRenderer.quote(body))\n" }
         if let compression { out += "compression: \(compression)\n" }
@@ -248,9 +251,27 @@ public struct HTTPOptions: ProberOptionsSection {
             if basicAuth.password != nil { out += "  password: \(ConfigRenderer.redacted)\n" }
         }
         if bearerToken != nil { out += "bearer_token: \(ConfigRenderer.redacted)\n" }
-        if let proxyURL { out += "proxy_url: \(ConfigRenderer.quote(proxyURL))\nskip_resolve_phase_with_proxy: \(skipResolvePhaseWithProxy)\n" }
+        if let proxyURL {
+            out += "proxy_url: \(ConfigRenderer.quote(Self.redactingPassword(proxyURL)))\n"
+            out += "skip_resolve_phase_with_proxy: \(skipResolvePhaseWithProxy)\n"
+        }
         out += "enable_http2: \(enableHTTP2)\nbody_size_limit: \(bodySizeLimit)\n"
         return out
+    }
+
+    /// Request headers whose values are credentials: rendered as `<secret>`.
+    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token"]
+
+    /// `scheme://user:password@host` with the password replaced by `<secret>` (as Prometheus'
+    /// config printing does for proxy URLs).
+    public static func redactingPassword(_ url: String) -> String {
+        guard let (scheme, rest) = url.splitOnce("://") else { return url }
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@") else { return url }
+        let userInfo = authority[..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return url }
+        return "\(scheme)://\(userInfo[..<colon]):\(ConfigRenderer.redacted)\(rest[at...])"
     }
 
     static func renderPatterns(_ key: String, _ patterns: [RegularExpression]) -> String {
@@ -267,6 +288,8 @@ public struct HTTPOptions: ProberOptionsSection {
     }
 
     public static func == (lhs: HTTPOptions, rhs: HTTPOptions) -> Bool {
+        // render() redacts credentials, so those are compared on their own.
         lhs.render() == rhs.render() && lhs.basicAuth?.password == rhs.basicAuth?.password && lhs.bearerToken == rhs.bearerToken
+            && lhs.proxyURL == rhs.proxyURL && lhs.headers.map { [$0.name, $0.value] } == rhs.headers.map { [$0.name, $0.value] }
     }
 }
