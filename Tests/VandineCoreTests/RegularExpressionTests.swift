@@ -34,4 +34,34 @@ import Testing
         }
         #expect(results == 100)
     }
+
+    /// Go RE2 spellings from blackbox.yml files, and whether each matches as Go would.
+    @Test(arguments: [
+        (#"auth=[\d]"#, "Welcome auth=5", true), (#"auth=[\d]"#, "auth=x", false),
+        (#"\x57elcome"#, "Welcome", true), (#"\x{57}elcome"#, "Welcome", true),
+        (#"\d{3}-\d{4}"#, "call 555-1234", true), (#"^\D+$"#, "abc", true), (#"^\D+$"#, "a1", false),
+        (#"(?i)^ssh-2\.0"#, "SSH-2.0-OpenSSH", true), (#"(?:foo|bar)baz"#, "barbaz", true),
+        (#"(?P<version>[0-9]+)\.x"#, "v12.x", true), (#"\Qa.b*c\E"#, "xa.b*cx", true), (#"\Qa.b*c\E"#, "aXbbc", false),
+        (#"^\w+\s\w+$"#, "hello world", true), (#"^[\w.-]+$"#, "pi1.lan-x", true), (#"^[\w.-]+$"#, "a b", false),
+        (#"<title>.*?</title>"#, "<title>x</title>", true), (#"[\]a]+"#, "]a]", true), (#"\Aabc\z"#, "abc", true),
+        (#"(\*|example\.com)"#, "example.com", true), (#"[^\s]+"#, "x", true),
+        (#"(?m)^OK$"#, "first\nOK\nlast", true), (#"^OK$"#, "first\nOK\nlast", false),
+        (#"tab\there"#, "tab\there", true),
+    ])
+    func translatesGoRE2(_ pattern: String, _ text: String, _ matches: Bool) throws {
+        let compiled = try RegularExpression.compile(pattern).get()
+        #expect(compiled.matches(text) == matches, "\(pattern) on \(text.debugDescription)")
+    }
+
+    @Test(arguments: [
+        (#"\pL+"#, "Unicode classes (\\p) are not supported"),
+        (#"foo(?i)bar"#, "inline flags such as (?i) are supported only at the start of the pattern"),
+        (#"(a)\1"#, "backreferences (\\1) are not supported"),
+        (#"\e"#, "unsupported escape \\e"),
+        (#"[a"#, "missing ]"),
+    ])
+    func refusesWhatRE2SyntaxCannotBecome(_ pattern: String, _ reason: String) {
+        guard case let .failure(error) = RegularExpression.compile(pattern) else { Issue.record("compiled \(pattern)"); return }
+        #expect(error.reason == reason)
+    }
 }

@@ -41,8 +41,8 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
     /// Compiles `pattern`, or says why it cannot: the size/complexity check, or glibc's own
     /// `regerror` text (e.g. "Unmatched ( or \\(").
     ///
-    /// The pattern is POSIX extended syntax with the few Go RE2 spellings that blackbox.yml files
-    /// use translated first (see ``translateFromRE2(_:)``), so a blackbox module loads unchanged.
+    /// The pattern is Go RE2 syntax, as in blackbox.yml files, translated to POSIX extended syntax
+    /// first (``RE2Translation``, which lists what differs); plain POSIX ERE passes through.
     public static func compile(_ pattern: String) -> Result<RegularExpression, RegularExpressionError> {
         compileRaw(pattern).map { RegularExpression(pattern: pattern, compiled: $0.0, groups: $0.1) }
     }
@@ -50,9 +50,14 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
     /// The compiled pattern (owned by the caller) and its group count.
     private static func compileRaw(_ pattern: String) -> Result<(UnsafeMutablePointer<regex_t>, Int), RegularExpressionError> {
         if let problem = problem(with: pattern) { return .failure(RegularExpressionError(reason: problem)) }
-        let (translated, ignoreCase) = translateFromRE2(pattern)
+        let translated: RE2Translation.Translated
+        switch RE2Translation.translate(pattern) {
+        case let .success(value): translated = value
+        case let .failure(error): return .failure(error)
+        }
         let compiled = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
-        let code = regcomp(compiled, translated, REG_EXTENDED | (ignoreCase ? REG_ICASE : 0))
+        let flags = REG_EXTENDED | (translated.ignoreCase ? REG_ICASE : 0) | (translated.multiLine ? REG_NEWLINE : 0)
+        let code = regcomp(compiled, translated.pattern, flags)
         guard code == 0 else {
             var buffer = [CChar](repeating: 0, count: 256)
             regerror(code, compiled, &buffer, buffer.count)
@@ -61,38 +66,6 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
             return .failure(RegularExpressionError(reason: reason))
         }
         return .success((compiled, Int(compiled.pointee.re_nsub)))
-    }
-
-    /// Rewrites the Go RE2 spellings POSIX ERE lacks: a leading `(?i)` becomes case-insensitive
-    /// matching, and `\d` / `\D` outside brackets become `[0-9]` / `[^0-9]` (glibc already knows
-    /// `\s`, `\S`, `\w`, `\W` and `\b`). Everything else is passed through unchanged.
-    static func translateFromRE2(_ pattern: String) -> (String, ignoreCase: Bool) {
-        var source = Substring(pattern)
-        var ignoreCase = false
-        if source.hasPrefix("(?i)") {
-            ignoreCase = true
-            source = source.dropFirst(4)
-        }
-        var out = ""
-        var inBracket = false
-        var escaped = false
-        for character in source {
-            if escaped {
-                escaped = false
-                if !inBracket && character == "d" { out += "[0-9]"; continue }
-                if !inBracket && character == "D" { out += "[^0-9]"; continue }
-                out += "\\" + String(character)
-                continue
-            }
-            switch character {
-            case "\\": escaped = true
-            case "[" where !inBracket: inBracket = true; out.append(character)
-            case "]" where inBracket: inBracket = false; out.append(character)
-            default: out.append(character)
-            }
-        }
-        if escaped { out += "\\" }
-        return (out, ignoreCase)
     }
 
     deinit {
