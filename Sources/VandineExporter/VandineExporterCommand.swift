@@ -83,7 +83,13 @@ struct VandineExporterCommand: AsyncParsableCommand {
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(500)
         groupConfiguration.maximumCancellationDuration = .milliseconds(500)
         let group = ServiceGroup(configuration: groupConfiguration)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            // e.g. the listen address is taken: one clean line, in the log format, not a raw dump.
+            logger.critical("vandine-exporter stopped", metadata: ["err": "\(ServerError.reason(error))"])
+            throw ExitCode(1)
+        }
         logger.info("vandine-exporter stopped")
     }
 
@@ -94,7 +100,10 @@ struct VandineExporterCommand: AsyncParsableCommand {
         do {
             let config = try ReloadableConfig(loader: loader)
             var webConfig = WebConfig()
-            if let webConfigFile { webConfig = try WebConfig.load(path: webConfigFile) }
+            if let webConfigFile {
+                webConfig = try WebConfig.load(path: webConfigFile)
+                try WebServerTLS.validate(webConfig, file: webConfigFile)
+            }
             return (config, webConfig)
         } catch {
             logger.critical("cannot load configuration", metadata: ["err": "\(error)"])
@@ -106,7 +115,7 @@ struct VandineExporterCommand: AsyncParsableCommand {
     private func checkConfigs(loader: ReloadableConfig<ExporterConfig>.Loader) -> Bool {
         do {
             _ = try loader()
-            if let webConfigFile { _ = try WebConfig.load(path: webConfigFile) }
+            if let webConfigFile { try WebServerTLS.validate(try WebConfig.load(path: webConfigFile), file: webConfigFile) }
             print("config OK")
             return true
         } catch {

@@ -204,6 +204,19 @@ import VandineCore
                                                           try directory.write("bad.yml", "modules:\n  m:\n    prober: tcp\n    timeout: soon\n")])
         #expect(bad.status == 1)
         #expect(bad.stderr == "bad.yml:4:14: modules.m.timeout: must be a duration like 500ms, 10s or 1m30s, got soon\n")
+        // A web config whose key does not belong to its certificate, or whose files are swapped.
+        let ca = try TestCertificates(in: directory)
+        for (name, cert, key, reason) in [
+            ("mismatch.yml", ca.serverCertificate, directory.path + "/ca.key", "the key in key_file does not belong to the certificate in cert_file"),
+            ("swapped.yml", ca.serverKey, ca.serverCertificate, "cert_file is not a PEM certificate"),
+        ] {
+            let web = try directory.write(name, "tls_server_config:\n  cert_file: \(cert)\n  key_file: \(key)\n")
+            let check = try Command.run(ExporterProcess.binary, ["--config.check", "--web.config.file", web])
+            #expect(check.status == 1, "\(name)")
+            #expect(check.stderr == "\(name): tls_server_config: cannot serve TLS with cert_file \(cert) and key_file \(key): \(reason)\n")
+        }
+        let missing = try Command.run(ExporterProcess.binary, ["--config.check", "--config.file", directory.path + "/absent.yml"])
+        #expect(missing.stderr == directory.path + "/absent.yml: cannot read file: No such file or directory\n")
         let embedded = try Command.run(ExporterProcess.binary, ["--config.check"])
         #expect(embedded.status == 0)
         #expect(embedded.stdout == "config OK\n")
