@@ -8,12 +8,16 @@ extension Router {
     public func addAdminRoutes(reload: @escaping @Sendable () -> Result<Void, any Error>) {
         get("/-/healthy") { _, _ in Response.text("Healthy.\n") }
         get("/-/ready") { _, _ in Response.text("Ready.\n") }
-        post("/-/reload") { _, _ -> Response in
+        // Prometheus takes POST and PUT, and answers 405 to anything else.
+        let handler: @Sendable (Request, Context) async throws -> Response = { _, _ in
             switch reload() {
             case .success: return .text("Reloaded.\n")
             case let .failure(error): return .text("failed to reload config: \(error)\n", status: .internalServerError)
             }
         }
+        post("/-/reload", use: handler)
+        put("/-/reload", use: handler)
+        get("/-/reload") { _, _ in Response.text("Only POST or PUT requests allowed\n", status: .methodNotAllowed) }
     }
 
     /// Basic auth (when the web config has users) and the configured response headers, in front of

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import VandineCore
 @testable import Probes
@@ -47,5 +48,31 @@ import VandineCore
             Issue.record("\(text) was not forbidden")
             return
         }
+    }
+
+    @Test func zonesWorkOnEveryIPv6LiteralAsInGo() async throws {
+        // glibc's getaddrinfo refuses ::1%lo; Go (and so blackbox) accepts it.
+        let context = ProbeContext(target: ProbeTarget(host: "::1"), module: ModuleConfig(name: "m", options: .tcp(TCPOptions())),
+                                   log: ProbeLog(), deadline: .now + .seconds(1))
+        let resolved = try #require(await TargetResolver.resolve(HostPort(host: "::1", zone: "lo", port: 22),
+                                                                 preference: IPProtocolPreference(), context: context))
+        guard case let .v6(address) = resolved.address else { Issue.record("not IPv6"); return }
+        #expect(address.address.sin6_scope_id == if_nametoindex("lo"))
+        #expect(resolved.description == "[::1]:22")
+        let unknown = await TargetResolver.resolve(HostPort(host: "::1", zone: "nosuchif0", port: 22),
+                                                   preference: IPProtocolPreference(), context: context)
+        #expect(unknown == nil)
+        #expect(context.log.failureReason == "no network interface \"nosuchif0\" for the IPv6 zone")
+    }
+
+    @Test func aServiceWithoutModuleGetsAPlainConnectModule() throws {
+        var config = Self.config
+        config.modules = [
+            "smtp_starttls": ModuleConfig(name: "smtp_starttls", options: .tcp(TCPOptions(queryResponse: [.init(send: "EHLO x")]))),
+            "plain": ModuleConfig(name: "plain", options: .tcp(TCPOptions())),
+        ]
+        #expect(ServiceDiscovery.defaultModule(in: config) == "plain")
+        config.modules["tcp_connect"] = ModuleConfig(name: "tcp_connect", options: .tcp(TCPOptions()))
+        #expect(ServiceDiscovery.defaultModule(in: config) == "tcp_connect")
     }
 }

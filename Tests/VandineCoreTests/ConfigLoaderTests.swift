@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func missingFileIsOneLine() {
-        #expect(throws: ConfigError(file: "/nonexistent/vandine.yml", line: nil, column: nil, path: "", message: "cannot read file")) {
+        #expect(throws: ConfigError(file: "/nonexistent/vandine.yml", line: nil, column: nil, path: "", message: "cannot read file: No such file or directory")) {
             try Self.loader.load(path: "/nonexistent/vandine.yml")
         }
     }

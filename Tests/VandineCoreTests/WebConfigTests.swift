@@ -115,7 +115,7 @@ private let bobHash = "$2b$04$YlhjJ4qX8d57ipgroA3WEey/F7askMBlG6PnWdE/AtTi1JunjT
     @Test func loadErrorsNameTheFile() throws {
         let fixture = try WebFixture()
         let missing = fixture.directory + "/absent.yml"
-        #expect(throws: ConfigError(file: missing, line: nil, column: nil, path: "", message: "cannot read file")) {
+        #expect(throws: ConfigError(file: missing, line: nil, column: nil, path: "", message: "cannot read file: No such file or directory")) {
             try WebConfig.load(path: missing)
         }
         let path = fixture.directory + "/web.yml"

@@ -114,7 +114,7 @@ import VandineCore
                 let body = String(buffer: response.body)
                 #expect(response.status == .ok)
                 #expect(body.contains("Logs for the probe:\n"))
-                #expect(body.contains("beginning probe of 127.0.0.1:1 with module tcp_connect"))
+                #expect(body.contains("beginning probe of pi1:1 (127.0.0.1:1) with module tcp_connect"))
                 #expect(body.contains("probe_success 0"))
                 #expect(body.contains("Module configuration:\nprober: tcp\ntimeout: 2s\n"))
                 #expect(!body.contains("hunter2-secret"))
@@ -159,6 +159,9 @@ import VandineCore
         try await Self.app(state).test(.router) { client in
             try await client.execute(uri: "/-/healthy", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/-/ready", method: .get) { #expect($0.status == .ok) }
+            // As Prometheus: POST and PUT reload, GET is 405.
+            try await client.execute(uri: "/-/reload", method: .get) { #expect($0.status == .methodNotAllowed) }
+            try await client.execute(uri: "/-/reload", method: .put) { #expect($0.status == .ok) }
             _ = try await client.execute(uri: "/probe?module=tcp_connect&target=127.0.0.1:1", method: .get)
             try await client.execute(uri: "/", method: .get) { response in
                 let body = String(buffer: response.body)

@@ -63,7 +63,12 @@ public struct ProbeHandler: Sendable {
         }
 
         if request.debug {
-            return .debug(Self.debugText(completed, module: module))
+            var text = Self.debugText(completed, module: module)
+            let age = (ContinuousClock.now - completed.finishedAt).inSeconds
+            if module.interval != nil, age >= 0.001 {
+                text = "Cached result from \(age.formatted(decimals: 3))s ago (module interval \(module.interval!)).\n\n" + text
+            }
+            return .debug(text)
         }
         return .metrics(ExpositionEncoder.encode(completed.metrics.families))
     }
@@ -84,7 +89,7 @@ public struct ProbeHandler: Sendable {
     /// handler's timer is the backstop that cuts off a prober overrunning it.
     func run(target: ProbeTarget, module: ModuleConfig) async -> CompletedProbe {
         let log = ProbeLog()
-        log.log("beginning probe of \(target) with module \(module.name) (prober \(module.prober), timeout \(module.timeout))")
+        log.log("beginning probe of \(target.logDescription) with module \(module.name) (prober \(module.prober), timeout \(module.timeout))")
         let prober = probers.prober(for: module.options)
         let start = ContinuousClock.now
         let context = ProbeContext(target: target, module: module, log: log, deadline: start + module.timeout.duration)
@@ -104,15 +109,15 @@ public struct ProbeHandler: Sendable {
         log.log("probe \(success ? "succeeded" : "failed") in \(Int((seconds * 1000).rounded()))ms")
         if !success {
             logger.info("probe failed", metadata: [
-                "module": "\(module.name)", "target": "\(target)",
+                "module": "\(module.name)", "target": "\(target.requested ?? target.description)",
                 "reason": "\(log.failureReason ?? "see debug=true")",
             ])
         }
         statistics.record(module: module.name, success: success, seconds: seconds)
         let entries = log.entries
-        history.record(.init(time: Date(), module: module.name, target: target.description,
+        history.record(.init(time: Date(), module: module.name, target: target.logDescription,
                              success: success, seconds: seconds, log: entries))
-        return CompletedProbe(success: success, metrics: metrics, log: entries)
+        return CompletedProbe(success: success, metrics: metrics, log: entries, finishedAt: .now)
     }
 
     static func debugText(_ probe: CompletedProbe, module: ModuleConfig) -> String {
@@ -132,4 +137,6 @@ public struct CompletedProbe: Sendable {
     public var success: Bool
     public var metrics: MetricSet
     public var log: [String]
+    /// When the probe finished (a cached result is older than the request that gets it).
+    public var finishedAt: ContinuousClock.Instant
 }

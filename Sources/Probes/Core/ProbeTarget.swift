@@ -10,6 +10,9 @@ public struct ProbeTarget: Sendable, Equatable, CustomStringConvertible {
     public var url: TargetURL?
     /// The configured device this target names, if any.
     public var device: DeviceConfig?
+    /// The target as the request wrote it (after any extra percent-decoding), for logs and the
+    /// status page: `pi1:22` rather than the device's address.
+    public var requested: String?
 
     public init(endpoint: HostPort, url: TargetURL? = nil, device: DeviceConfig? = nil) {
         self.endpoint = endpoint
@@ -26,4 +29,10 @@ public struct ProbeTarget: Sendable, Equatable, CustomStringConvertible {
     public var port: Int? { endpoint.port }
 
     public var description: String { url?.description ?? endpoint.description }
+
+    /// What logs show: the requested text, with the address it stands for when that differs.
+    public var logDescription: String {
+        guard let requested, requested != description else { return description }
+        return "\(requested) (\(endpoint))"
+    }
 }

@@ -21,9 +21,14 @@ public enum TargetPolicy {
     /// blackbox_exporter does — but only when the text as given is not itself valid and the decoded
     /// text is, so no valid target changes meaning.
     public static func resolve(_ target: String, form: TargetForm, in config: ExporterConfig) -> Result<ProbeTarget, Refusal> {
-        var parsed = parse(target, form: form)
+        var parsed = parse(target, form: form).map { found -> ProbeTarget in
+            var found = found
+            found.requested = target
+            return found
+        }
         if case .failure = parsed, target.contains("%"), let decoded = percentDecoded(target), decoded != target,
-           case let .success(retry) = parse(decoded, form: form) {
+           case var .success(retry) = parse(decoded, form: form) {
+            retry.requested = decoded
             parsed = .success(retry)
         }
         switch parsed {

@@ -44,12 +44,10 @@ public enum TargetResolver {
         let result: Result<[SocketAddress], ResolveError>
         do {
             let host = endpoint.resolverHost
-            if endpoint.zone == nil, endpoint.address != nil {
-                result = .success([try SocketAddress(ipAddress: host, port: port)])
+            if let address = endpoint.address {
+                result = .success([try socketAddress(address, zone: endpoint.zone, port: port)])
             } else {
-                // Names, and scoped IPv6 literals (getaddrinfo turns the zone into a scope id).
-                let numeric = endpoint.address != nil
-                result = .success(try await pool.runIfActive { try getaddrinfo(host: host, port: port, numeric: numeric) })
+                result = .success(try await pool.runIfActive { try getaddrinfo(host: host, port: port, numeric: false) })
             }
         } catch let error as ResolveError {
             result = .failure(error)
@@ -75,6 +73,21 @@ public enum TargetResolver {
         context.metrics.gauge("probe_ip_addr_hash", Double(ip.fnv1aHash), help: "Specifies the hash of IP address. It's useful to detect if the IP address changes.")
         if endpoint.address == nil { context.log.log("resolved \(endpoint.host) to \(ip)") }
         return Resolved(address: chosen, ip: ip)
+    }
+
+    /// A literal address with its zone as the scope id (an interface name or number). Built by
+    /// hand: glibc's getaddrinfo refuses a zone on anything but a link-local address (`::1%lo`),
+    /// which Go and so blackbox accept.
+    static func socketAddress(_ address: IPAddress, zone: String?, port: Int) throws -> SocketAddress {
+        guard let zone, !address.isIPv4 else { return try SocketAddress(ipAddress: address.description, port: port) }
+        let scope = UInt32(zone) ?? if_nametoindex(zone)
+        guard scope != 0 else { throw ResolveError(description: "no network interface \"\(zone)\" for the IPv6 zone") }
+        var raw = sockaddr_in6()
+        raw.sin6_family = sa_family_t(AF_INET6)
+        raw.sin6_port = in_port_t(UInt16(port)).bigEndian
+        raw.sin6_scope_id = scope
+        withUnsafeMutableBytes(of: &raw.sin6_addr) { $0.copyBytes(from: address.bytes) }
+        return SocketAddress(raw, host: "\(address)%\(zone)")
     }
 
     struct ResolveError: Error, CustomStringConvertible {

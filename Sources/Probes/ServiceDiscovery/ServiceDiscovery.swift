@@ -11,7 +11,7 @@ public enum ServiceDiscovery {
     }
 
     public static func targetGroups(for config: ExporterConfig) -> [TargetGroup] {
-        let defaultServiceModule = config.modules.values.filter { $0.prober == TCPOptions.proberName }.map(\.name).sorted().first
+        let defaultServiceModule = defaultModule(in: config)
         var groups: [TargetGroup] = []
         for device in config.devices {
             var base = device.labels
@@ -39,5 +39,16 @@ public enum ServiceDiscovery {
             }
         }
         return groups
+    }
+
+    /// The module a service without `module:` is checked with: `tcp_connect` when defined, else the
+    /// first (by name) tcp module that only connects — no dialogue, no TLS — so a service is never
+    /// silently probed with, say, an SMTP STARTTLS module.
+    public static func defaultModule(in config: ExporterConfig) -> String? {
+        if case .tcp = config.modules["tcp_connect"]?.options { return "tcp_connect" }
+        return config.modules.values.filter { module in
+            guard case let .tcp(options) = module.options else { return false }
+            return options.queryResponse.isEmpty && !options.tls
+        }.map(\.name).sorted().first
     }
 }

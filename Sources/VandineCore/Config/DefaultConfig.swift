@@ -30,7 +30,6 @@ public enum DefaultConfig {
             address: 127.0.0.1
             labels:
               role: self
-            modules: [ssh_banner]
             services:
               - name: ssh
                 port: 22
