@@ -276,9 +276,9 @@ static void describe(X509 *cert, vandine_cert *out) {
     BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
     char *hex = serial ? BN_bn2hex(serial) : NULL;
     if (hex) {
+        /* BN_bn2hex prints whole bytes ("0BFF..."), as blackbox's fmt.Sprintf("%x", serial.Bytes()). */
         const char *digits = hex;
         if (*digits == '-') digits++;
-        while (digits[0] == '0' && digits[1]) digits++;
         out->serial_hex = strdup(digits);
         for (char *c = out->serial_hex; c && *c; c++) if (*c >= 'A' && *c <= 'F') *c = (char)(*c - 'A' + 'a');
         OPENSSL_free(hex);
@@ -312,7 +312,9 @@ int vandine_tls_capture(CURL *handle, vandine_tls_info *out) {
     SSL *ssl = (SSL *)session->internals;
     snprintf(out->version, sizeof out->version, "%s", SSL_get_version(ssl));
     const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
-    snprintf(out->cipher, sizeof out->cipher, "%s", cipher ? SSL_CIPHER_get_name(cipher) : "");
+    /* The IANA name (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), as Go's tls.CipherSuiteName gives blackbox. */
+    const char *cipher_name = cipher ? SSL_CIPHER_standard_name(cipher) : NULL;
+    snprintf(out->cipher, sizeof out->cipher, "%s", cipher_name ? cipher_name : "");
     out->peer = describe_chain(SSL_get_peer_cert_chain(ssl), &out->peer_count);
     out->verified = describe_chain(SSL_get0_verified_chain(ssl), &out->verified_count);
     return 1;

@@ -3,7 +3,8 @@ public struct TLSInfo: Sendable, Equatable {
     /// The negotiated version as Go prints it (blackbox's `probe_tls_version_info`): "TLS 1.2",
     /// "TLS 1.3"; other OpenSSL names are passed through.
     public var version: String
-    /// The negotiated cipher suite, OpenSSL's name (e.g. "TLS_AES_256_GCM_SHA384").
+    /// The negotiated cipher suite's IANA name, as Go's `tls.CipherSuiteName` gives it to
+    /// blackbox (e.g. "TLS_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").
     public var cipher: String
     /// The certificates the server sent, leaf first (blackbox's `probe_ssl_earliest_cert_expiry`
     /// is the minimum `notAfter` over these).
@@ -32,7 +33,7 @@ public struct CertificateInfo: Sendable, Equatable {
     public var ipAddresses: [String]
     /// subjectAltName email addresses.
     public var emailAddresses: [String]
-    /// The serial number, lowercase hex without leading zeros (Go's `%x`).
+    /// The serial number, lowercase hex of its bytes (blackbox's `%x` of `SerialNumber.Bytes()`).
     public var serialNumber: String
     /// Start of validity, Unix seconds.
     public var notBefore: Double

@@ -175,6 +175,10 @@ import VandineCore
         #expect(info["subject"] == "CN=127.0.0.1")
         #expect(info["issuer"] == "CN=vandine-test-ca")
         #expect(info["subjectalternative"] == "", "DNS names only, as blackbox (the test certificate has an IP SAN)")
+        let serial = try Command.run("openssl", ["x509", "-in", ca.serverCertificate, "-noout", "-serial"])
+            .stdout.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+        #expect(info["serialnumber"] == serial, "whole bytes, as blackbox's %x of SerialNumber.Bytes()")
+        #expect(m.family(named: "probe_tls_cipher_info")?.samples.first?.labels["cipher"]?.hasPrefix("TLS_") == true)
         let expiry = try #require(m.sample(named: "probe_ssl_earliest_cert_expiry"))
         #expect(abs(expiry - Date().addingTimeInterval(86400).timeIntervalSince1970) < 600, "the test certificate lasts one day")
         #expect(m.sample(named: "probe_ssl_last_chain_expiry_timestamp_seconds") != nil)
@@ -190,6 +194,26 @@ import VandineCore
         })
         #expect(!failIfSSL.success)
         #expect(failIfSSL.log.failureReason == "final request was over SSL and fail_if_ssl is set")
+    }
+
+    @Test func tls12CipherHasItsIANAName() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ca = try TestCertificates(in: directory)
+        let server = try await HTTPTestServer.start(certificate: ca.serverCertificate, key: ca.serverKey, maxTLS: "1.2")
+        defer { server.stop() }
+        let result = try await Self.probe(server.url("/fixed", scheme: "https"), Self.module { $0.tlsConfig = TLSClientConfig(caFile: ca.certificate) })
+        #expect(result.success)
+        #expect(result.metrics.sample(named: "probe_tls_version_info", labels: ["version": "TLS 1.2"]) == 1)
+        let cipher = result.metrics.family(named: "probe_tls_cipher_info")?.samples.first?.labels["cipher"] ?? ""
+        #expect(cipher.hasPrefix("TLS_ECDHE_") && cipher.contains("_WITH_"), "Go's name, not OpenSSL's: \(cipher)")
+    }
+
+    @Test func hostileLastModifiedIsIgnored() {
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777)
+        #expect(HTTPDate.parse("Sun, 06 Nov 99999999999 08:49:37 GMT") == nil)
+        #expect(HTTPDate.parse("Sun, 06 Nov -9223372036854775808 08:49:37 GMT") == nil)
+        #expect(HTTPDate.parse("garbage") == nil)
     }
 
     @Test func expiredCertificateFailsUnlessVerificationIsSkipped() async throws {

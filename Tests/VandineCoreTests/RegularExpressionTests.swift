@@ -64,4 +64,38 @@ import Testing
         guard case let .failure(error) = RegularExpression.compile(pattern) else { Issue.record("compiled \(pattern)"); return }
         #expect(error.reason == reason)
     }
+
+    /// glibc retries an unanchored pattern at every position (quadratic: `foo.*bar` took 5 s on
+    /// 90 KB); the anchored search form keeps "matches anywhere" linear.
+    @Test func matchingIsLinearOnHostileBodies() throws {
+        let pattern = try RegularExpression.compile("foo.*bar").get()
+        let body = String(repeating: "foo", count: 1_000_000)  // 3 MB, no "bar"
+        let start = ContinuousClock.now
+        #expect(!pattern.matches(body))
+        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(pattern.matches(body + "bar"))
+    }
+
+    @Test func nulBytesAreOrdinaryCharacters() throws {
+        #expect(try RegularExpression.compile("secret").get().matches("\u{0}\u{0}prefix secret"))
+        #expect(try RegularExpression.compile("^a.b$").get().matches("a\u{0}b"))
+        #expect(try RegularExpression.compile("(b+)").get().firstMatch(in: "a\u{0}bbb") == ["bbb", "bbb"])
+        #expect(!(try RegularExpression.compile("^ab$").get().matches("a\u{0}b")))
+    }
+
+    @Test func anchorsKeepTheirMeaningInTheSearchForm() throws {
+        let start = try RegularExpression.compile("^foo").get()
+        #expect(start.matches("foo bar") && !start.matches("a foo"))
+        let alternation = try RegularExpression.compile("^a|b$").get()
+        #expect(alternation.matches("ax") && alternation.matches("xb") && !alternation.matches("xa"))
+        #expect(try RegularExpression.compile("").get().matches("anything"))
+    }
+
+    @Test(arguments: [
+        ("PONG ${1}", "PONG irc.lan"), ("$1x", ""), ("cost $ 5", "cost $ 5"), ("$$1", "$1"), ("${1}x", "irc.lanx"),
+        ("$9", ""), ("${name}", ""), ("end$", "end$"),
+    ])
+    func expandsAsGo(_ template: String, _ expected: String) {
+        #expect(RegularExpression.expand(template, with: ["PING :irc.lan", "irc.lan"]) == expected)
+    }
 }

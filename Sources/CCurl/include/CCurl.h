@@ -72,7 +72,7 @@ typedef struct {
     char *dns_names;      /* SANs, each list joined with "," */
     char *ip_addresses;
     char *emails;
-    char *serial_hex;     /* lowercase, no leading zeros (Go's %x of the big.Int) */
+    char *serial_hex;     /* lowercase, whole bytes (Go's %x of SerialNumber.Bytes(), as blackbox) */
     char sha256_hex[65];  /* of the DER, lowercase */
     double not_before;    /* Unix seconds */
     double not_after;
@@ -80,7 +80,7 @@ typedef struct {
 
 typedef struct {
     char version[32];     /* SSL_get_version: "TLSv1.3" */
-    char cipher[128];     /* OpenSSL cipher name */
+    char cipher[128];     /* IANA cipher suite name (SSL_CIPHER_standard_name), as Go names it */
     vandine_cert *peer;   /* SSL_get_peer_cert_chain, as sent by the server */
     int peer_count;
     vandine_cert *verified; /* SSL_get0_verified_chain; empty when verification did not build one */

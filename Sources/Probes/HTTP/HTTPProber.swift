@@ -65,7 +65,10 @@ public struct HTTPProber: Prober {
         request.reuseConnection = false
         request.userAgent = "vandine-exporter/\(BuildInfo.version)"
         let tls = options.tlsConfig
-        request.tls = TLSOptions(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, serverName: tls.serverName,
+        // As blackbox: without server_name, a configured Host header names the TLS server too.
+        let hostHeader = options.headers.last { $0.name.lowercased() == "host" }?.value
+        let serverName = tls.serverName ?? hostHeader.map(Self.hostWithoutPort)
+        request.tls = TLSOptions(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, serverName: serverName,
                                  insecureSkipVerify: tls.insecureSkipVerify, minVersion: tls.minVersion.map(Self.version),
                                  maxVersion: tls.maxVersion.map(Self.version))
         if let auth = options.basicAuth {
@@ -73,6 +76,12 @@ public struct HTTPProber: Prober {
         }
         request.bearerToken = options.bearerToken?.reveal()
         return request
+    }
+
+    /// `example.com:8443` → `example.com`; `[::1]:443` → `::1`.
+    static func hostWithoutPort(_ host: String) -> String {
+        if case let .success(parsed) = HostPort.parse(host) { return parsed.host }
+        return host
     }
 
     static func version(_ version: TLSProtocolVersion) -> CurlClient.TLSVersion {

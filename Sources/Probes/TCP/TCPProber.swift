@@ -14,6 +14,8 @@ public struct TCPProber: Prober {
     /// Longest line read before giving up on finding a newline (blackbox's bufio.Scanner default).
     static let maxLineBytes = 64 * 1024
 
+    private let tlsContexts = TLSContextCache()
+
     public init() {}
 
     public func probe(_ context: ProbeContext) async -> Bool {
@@ -67,7 +69,8 @@ public struct TCPProber: Prober {
                     var match: [String?] = []
                     if let expect = step.expect {
                         context.log.log("query_response step \(index + 1): expecting \(expect.pattern.debugDescription)")
-                        guard let found = try await reader.firstMatch(of: expect, maxLineBytes: Self.maxLineBytes, log: context.log) else {
+                        guard let found = try await reader.firstMatch(of: expect, maxLineBytes: Self.maxLineBytes, log: context.log,
+                                                                      deadline: context.deadline) else {
                             context.metrics.gauge("probe_failed_due_to_regex", 1, help: "Indicates if probe failed due to regex")
                             context.log.fail(context.isExpired
                                 ? "no line matched \(expect.pattern.debugDescription) before the deadline"
@@ -104,7 +107,7 @@ public struct TCPProber: Prober {
         let serverName = options.tlsConfig.serverName ?? (context.target.endpoint.address == nil ? context.target.endpoint.host : nil)
         let handshake = channel.eventLoop.makePromise(of: Void.self)
         do {
-            let sslContext = try NIOSSLContext(configuration: TLSClientSettings.configuration(options.tlsConfig))
+            let sslContext = try tlsContexts.context(for: options.tlsConfig)
             try await channel.eventLoop.submit {
                 let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: serverName)
                 try channel.pipeline.syncOperations.addHandler(handler, position: .first)
@@ -161,8 +164,11 @@ struct LineReader {
     }
 
     /// Reads lines until one matches `pattern` (its groups returned) or the stream ends (nil).
-    mutating func firstMatch(of pattern: RegularExpression, maxLineBytes: Int, log: ProbeLog) async throws -> [String?]? {
-        while let line = try await nextLine(maxBytes: maxLineBytes) {
+    /// Stops (nil) at `deadline` too: lines already buffered when the connection is closed at the
+    /// deadline are not worth matching.
+    mutating func firstMatch(of pattern: RegularExpression, maxLineBytes: Int, log: ProbeLog,
+                             deadline: ContinuousClock.Instant) async throws -> [String?]? {
+        while ContinuousClock.now < deadline, let line = try await nextLine(maxBytes: maxLineBytes) {
             if let match = pattern.firstMatch(in: line) {
                 log.log("read \(line.debugDescription): matches")
                 return match

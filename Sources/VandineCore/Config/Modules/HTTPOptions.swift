@@ -183,7 +183,7 @@ public struct HTTPOptions: ProberOptionsSection {
             let scheme = text.splitOnce("://")?.before.lowercased()
             guard let scheme, ["http", "https", "socks5", "socks5h"].contains(scheme),
                   !text.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) else {
-                throw proxy.error("must be a URL like http://proxy:3128, got \(proxy.quotedValue)")
+                throw proxy.error("must be a URL like http://proxy:3128, got \"\(HostPort.printable(redactingPassword(text)))\"")
             }
             options.proxyURL = text
         }

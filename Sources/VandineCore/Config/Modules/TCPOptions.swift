@@ -88,7 +88,13 @@ public struct TCPOptions: ProberOptionsSection {
             options.queryResponse.append(parsed)
         }
         if let tls = map["tls"] { options.tls = try tls.bool() }
-        if let config = map["tls_config"] { options.tlsConfig = try TLSClientConfig.parse(config, context: context) }
+        if let config = map["tls_config"] {
+            options.tlsConfig = try TLSClientConfig.parse(config, context: context)
+            if let name = options.tlsConfig.serverName, IPAddress(name) != nil, let node = try config.mapping(allowedKeys: TLSClientConfig.keys)["server_name"] {
+                // NIOSSL, the tcp prober's TLS, sends no SNI for an address and cannot verify against one given here.
+                throw node.error("the tcp prober needs a host name here, got the address \(name) (leave server_name out to verify against the target's address)")
+            }
+        }
         if let port = map["port"] { options.port = try port.int(in: 1...65535) }
         return options
     }

@@ -1,6 +1,6 @@
 /// Prometheus' common `tls_config` for clients (blackbox_exporter's `tls_config` in the `tcp` and
 /// `http` sections). File paths are made absolute and checked readable at load.
-public struct TLSClientConfig: Sendable, Equatable {
+public struct TLSClientConfig: Sendable, Hashable {
     /// CA bundle (PEM) to verify the server against; nil uses the system's.
     public var caFile: String?
     /// Client certificate and key (PEM) for mutual TLS; both or neither.
@@ -68,7 +68,7 @@ public struct TLSClientConfig: Sendable, Equatable {
 }
 
 /// `TLS10` … `TLS13`, as Prometheus' `tls_config` spells them.
-public enum TLSProtocolVersion: String, Sendable, Equatable, CaseIterable, Comparable {
+public enum TLSProtocolVersion: String, Sendable, Hashable, CaseIterable, Comparable {
     case tls10 = "TLS10"
     case tls11 = "TLS11"
     case tls12 = "TLS12"
