@@ -8,6 +8,8 @@ import VandineCore
 /// The http prober against real HTTP and HTTPS servers on loopback (TestSupport's HTTPTestServer).
 @Suite(.serialized) struct HTTPProberTests {
     static let engine = CurlEngine()
+    /// Redirects may go to 127.0.0.0/8 only.
+    static let loopbackOnly = ExporterConfig(allowedTargets: TargetAllowlist(networks: [IPNetwork("127.0.0.0/8")!]))
 
     static func module(timeout: PrometheusDuration = .seconds(3), _ change: (inout HTTPOptions) -> Void = { _ in }) -> ModuleConfig {
         var options = HTTPOptions()
@@ -21,8 +23,10 @@ import VandineCore
         let parsed = try TargetURL.parse(url).get()
         let target = ProbeTarget(endpoint: HostPort(host: parsed.authority.host, port: parsed.port), url: parsed)
         let log = ProbeLog()
-        let result = await runProbe(HTTPProber(engine: engine), target: target, module: module, log: log)
-        return (result.success, result.metrics, log)
+        let context = ProbeContext(target: target, module: module, log: log, deadline: .now + module.timeout.duration,
+                                   policy: TargetAuthorizer(config: loopbackOnly))
+        let success = await HTTPProber(engine: engine).probe(context)
+        return (success, context.metrics.snapshot, log)
     }
 
     @Test func http2xxAgainstARealServer() async throws {
@@ -79,6 +83,15 @@ import VandineCore
         let stopped = try await Self.probe(server.url("/redirect/3"), Self.module { $0.followRedirects = false })
         #expect(!stopped.success)
         #expect(stopped.metrics.sample(named: "probe_http_status_code") == 302)
+        // A redirect may go only where a /probe request could: ::1 is not in the allowlist.
+        let escape = try await Self.probe(server.url("/to?url=http://[::1]:\(server.port)/fixed"))
+        #expect(!escape.success)
+        #expect(escape.log.failureReason == "redirect refused: target \"::1\" is not a configured device and not in allowed_targets")
+        #expect(escape.metrics.sample(named: "probe_http_status_code") == 302)
+        let allowed = try await Self.probe(server.url("/to?url=http://127.0.0.1:\(server.port)/fixed"))
+        #expect(allowed.success)
+        #expect(allowed.metrics.sample(named: "probe_http_redirects") == 1)
+        #expect(allowed.metrics.sample(named: "probe_http_status_code") == 200)
         let loop = try await Self.probe(server.url("/loop"))
         #expect(!loop.success)
         #expect(loop.log.failureReason?.contains("too many redirects") == true, "\(loop.log.entries)")

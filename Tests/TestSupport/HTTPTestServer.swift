@@ -158,6 +158,9 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/slow":
             time.sleep(0.2)
             self.send(200, b"slow")
+        elif path == "/to":
+            target = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["url"][0]
+            self.send(302, b"", [("Location", target)])
         elif path == "/lastmod":
             self.send(200, b"page", [("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"), ("Set-Cookie", "id=1; Secure")])
         elif parts[0] == "big":

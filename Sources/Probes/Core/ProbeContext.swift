@@ -13,14 +13,18 @@ public struct ProbeContext: Sendable {
     /// The instant the whole probe must be finished by.
     public let deadline: ContinuousClock.Instant
     public let metrics: MetricsSink
+    /// The target policy of the config in force, for targets a probe meets on its way (an HTTP
+    /// redirect): it may go only where a `/probe` request could.
+    public let policy: TargetAuthorizer
 
     public init(target: ProbeTarget, module: ModuleConfig, log: ProbeLog, deadline: ContinuousClock.Instant,
-                metrics: MetricsSink = MetricsSink()) {
+                metrics: MetricsSink = MetricsSink(), policy: TargetAuthorizer = TargetAuthorizer(config: ExporterConfig())) {
         self.target = target
         self.module = module
         self.log = log
         self.deadline = deadline
         self.metrics = metrics
+        self.policy = policy
     }
 
     /// Time left until ``deadline`` (zero when it has passed).

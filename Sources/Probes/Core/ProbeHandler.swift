@@ -56,10 +56,10 @@ public struct ProbeHandler: Sendable {
         if let interval = module.interval {
             let module = module
             completed = await cache.result(module: moduleName, target: target.description, interval: interval) {
-                await run(target: target, module: module)
+                await run(target: target, module: module, config: config)
             }
         } else {
-            completed = await run(target: target, module: module)
+            completed = await run(target: target, module: module, config: config)
         }
 
         if request.debug {
@@ -87,12 +87,13 @@ public struct ProbeHandler: Sendable {
 
     /// Runs the module's prober with its (already shortened) timeout as the one deadline; the
     /// handler's timer is the backstop that cuts off a prober overrunning it.
-    func run(target: ProbeTarget, module: ModuleConfig) async -> CompletedProbe {
+    func run(target: ProbeTarget, module: ModuleConfig, config: ExporterConfig) async -> CompletedProbe {
         let log = ProbeLog()
         log.log("beginning probe of \(target.logDescription) with module \(module.name) (prober \(module.prober), timeout \(module.timeout))")
         let prober = probers.prober(for: module.options)
         let start = ContinuousClock.now
-        let context = ProbeContext(target: target, module: module, log: log, deadline: start + module.timeout.duration)
+        let context = ProbeContext(target: target, module: module, log: log, deadline: start + module.timeout.duration,
+                                   policy: TargetAuthorizer(config: config))
         let success: Bool
         if let finished = await firstResult(within: module.timeout.duration + Self.backstopGrace, { await prober.probe(context) }) {
             success = finished

@@ -3,7 +3,35 @@ import VandineCore
 
 /// blackbox_exporter's `http` metrics from a response (names, labels and meanings as in its
 /// prober/http.go).
+/// blackbox's five phases, summed over redirect hops. `resolve` is the shared resolver's time (curl
+/// is pinned to the address it found, so curl's own lookup time is ~0).
+struct HTTPPhases {
+    var resolve = 0.0
+    var connect = 0.0
+    var tls = 0.0
+    var processing = 0.0
+    var transfer = 0.0
+
+    mutating func add(_ t: CurlTimings) {
+        connect += max(0, t.connect - t.nameLookup)
+        tls += t.appConnect > 0 ? max(0, t.appConnect - t.connect) : 0
+        processing += t.startTransfer > 0 ? max(0, t.startTransfer - max(t.connect, t.appConnect)) : 0
+        transfer += t.startTransfer > 0 ? max(0, t.total - t.startTransfer) : 0
+    }
+
+    var values: [(String, Double)] {
+        [("resolve", resolve), ("connect", connect), ("tls", tls), ("processing", processing), ("transfer", transfer)]
+    }
+}
+
 enum HTTPMetrics {
+    static func recordPhases(_ phases: HTTPPhases, context: ProbeContext) {
+        for (phase, seconds) in phases.values {
+            context.metrics.gauge("probe_http_duration_seconds", seconds,
+                                  help: "Duration of http request by phase, summed over all redirects", labels: ["phase": phase])
+        }
+    }
+
     /// blackbox registers these before the request, so a probe whose connection fails still
     /// reports them as 0 (alert rules such as `probe_http_status_code != 200` rely on that).
     static func recordDefaults(context: ProbeContext) {
@@ -21,27 +49,17 @@ enum HTTPMetrics {
         sink.gauge("probe_failed_due_to_regex", 0, help: "Indicates if probe failed due to regex")
     }
 
-    static func record(_ response: HTTPResponse, options: HTTPOptions, context: ProbeContext) {
+    /// The final response's metrics, with the phases summed over every hop (blackbox's
+    /// `probe_http_duration_seconds` is "summed over all redirects").
+    static func record(_ response: HTTPResponse, phases: HTTPPhases, redirects: Int, context: ProbeContext) {
         let sink = context.metrics
-        let t = response.timings
-        let phases: [(String, Double)] = [
-            ("resolve", 0),  // the shared resolver did it; curl was pinned to the address
-            ("connect", max(0, t.connect - t.nameLookup)),
-            ("tls", t.appConnect > 0 ? max(0, t.appConnect - t.connect) : 0),
-            ("processing", max(0, t.startTransfer - max(t.connect, t.appConnect))),
-            ("transfer", t.startTransfer > 0 ? max(0, t.total - t.startTransfer) : 0),
-        ]
-        let lookup = context.metrics.snapshot.sample(named: "probe_dns_lookup_time_seconds") ?? 0
-        for (phase, seconds) in phases {
-            sink.gauge("probe_http_duration_seconds", phase == "resolve" ? lookup : seconds,
-                       help: "Duration of http request by phase, summed over all redirects", labels: ["phase": phase])
-        }
+        recordPhases(phases, context: context)
         guard response.statusCode > 0 else { return }
         sink.gauge("probe_http_status_code", Double(response.statusCode), help: "Response HTTP status code")
         let length = response.headers["Content-Length"].flatMap { Double($0.trimmingBlanks()) } ?? -1
         sink.gauge("probe_http_content_length", length, help: "Length of http content response")
         sink.gauge("probe_http_uncompressed_body_length", Double(response.body.count), help: "Length of uncompressed response body")
-        sink.gauge("probe_http_redirects", Double(response.redirectCount), help: "The number of redirects")
+        sink.gauge("probe_http_redirects", Double(redirects), help: "The number of redirects")
         sink.gauge("probe_http_ssl", response.tls == nil ? 0 : 1, help: "Indicates if SSL was used for the final redirect")
         if let version = response.httpVersion {
             sink.gauge("probe_http_version", version.number, help: "Returns the version of HTTP of the probe response")

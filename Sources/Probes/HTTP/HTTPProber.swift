@@ -7,7 +7,9 @@ import VandineCore
 /// address hash recorded once) and pinned, so curl connects to exactly that address while the
 /// `Host` header and TLS name stay what the URL says. Every request opens a fresh connection (a
 /// probe measures connect and TLS each time), is bounded by the probe's deadline and its body by
-/// `body_size_limit`. The checks run in blackbox's order: status code, body regexes, header
+/// `body_size_limit`. Redirects are followed here, hop by hop, as Go's client does (at most 10;
+/// 301/302/303 become GET), and each hop must pass the same target policy as a `/probe` request,
+/// so a redirect cannot take a probe outside the devices and `allowed_targets`. The checks run in blackbox's order: status code, body regexes, header
 /// regexes, `fail_if_ssl` / `fail_if_not_ssl`, `valid_http_versions`.
 public struct HTTPProber: Prober {
     let engine: CurlEngine
@@ -18,46 +20,104 @@ public struct HTTPProber: Prober {
     }
 
     public func probe(_ context: ProbeContext) async -> Bool {
-        guard case let .http(options) = context.module.options, let url = context.target.url else {
+        guard case let .http(options) = context.module.options, var url = context.target.url else {
             context.log.fail("the http prober needs a URL target")
             return false
         }
         HTTPMetrics.recordDefaults(context: context)
-        var pins: [ResolvePin] = []
-        if options.proxyURL == nil || !options.skipResolvePhaseWithProxy {
-            guard let resolved = await TargetResolver.resolve(context.target.endpoint, defaultPort: url.port,
-                                                               preference: options.ipProtocol, context: context) else {
+        var target = context.target
+        var method = options.method
+        var body = options.body
+        var phases = HTTPPhases()
+        var redirects = 0
+        let firstHost = url.authority.host.lowercased()
+        while true {
+            var pins: [ResolvePin] = []
+            if options.proxyURL == nil || !options.skipResolvePhaseWithProxy {
+                let resolveStart = ContinuousClock.now
+                let resolved = await TargetResolver.resolve(target.endpoint, defaultPort: url.port,
+                                                            preference: options.ipProtocol, context: context)
+                phases.resolve += (ContinuousClock.now - resolveStart).inSeconds
+                guard let resolved else {
+                    HTTPMetrics.recordPhases(phases, context: context)
+                    return false
+                }
+                if url.authority.address != resolved.ip || target.device != nil {
+                    pins.append(ResolvePin(host: url.authority.host, port: url.port, address: resolved.ip.description))
+                }
+            }
+            // Credentials go to the first host only, as Go's client (and so blackbox) does.
+            let sameHost = url.authority.host.lowercased() == firstHost
+            let request = Self.request(for: url, method: method, body: body, options: options, pins: pins,
+                                       credentials: sameHost, context: context)
+            context.log.log("\(request.method) \(request.url)")
+            let response: HTTPResponse
+            do {
+                response = try await engine.execute(request)
+            } catch {
+                if let partial = error.partialResponse {
+                    phases.add(partial.timings)
+                    HTTPMetrics.record(partial, phases: phases, redirects: redirects, context: context)
+                }
+                context.log.fail("HTTP request failed: \(error.description)")
                 return false
             }
-            if url.authority.address != resolved.ip || context.target.device != nil {
-                pins.append(ResolvePin(host: url.authority.host, port: url.port, address: resolved.ip.description))
+            phases.add(response.timings)
+            context.log.log("received HTTP/\(response.httpVersion.map { String($0.number) } ?? "?") \(response.statusCode), "
+                + "\(response.body.count) body bytes")
+            guard options.followRedirects, Self.redirectCodes.contains(response.statusCode),
+                  let location = response.headers["Location"] else {
+                HTTPMetrics.record(response, phases: phases, redirects: redirects, context: context)
+                return HTTPChecks.verify(response, options: options, context: context)
             }
+            redirects += 1
+            guard redirects <= Self.maxRedirects else {
+                HTTPMetrics.record(response, phases: phases, redirects: redirects - 1, context: context)
+                context.log.fail("HTTP request failed: too many redirects (\(Self.maxRedirects))")
+                return false
+            }
+            guard let next = URLReference.resolve(location, against: url.description) else {
+                HTTPMetrics.record(response, phases: phases, redirects: redirects, context: context)
+                context.log.fail("redirect to \(HostPort.printable(location).debugDescription) is not a valid URL")
+                return false
+            }
+            // A redirect may go only where a /probe request could: a device or allowed_targets.
+            switch context.policy.authorize(next, form: .url) {
+            case let .success(allowed):
+                target = allowed
+                url = allowed.url!
+            case let .failure(.malformed(reason)), let .failure(.forbidden(reason)):
+                HTTPMetrics.record(response, phases: phases, redirects: redirects, context: context)
+                context.log.fail("redirect refused: \(reason)")
+                return false
+            }
+            // Go's rules: 301, 302 and 303 turn into GET without a body (except HEAD); 307 and 308 keep both.
+            if [301, 302, 303].contains(response.statusCode), method != "HEAD" {
+                method = "GET"
+                body = nil
+            }
+            context.log.log("following redirect \(redirects) to \(url)")
         }
-        let request = Self.request(for: url, options: options, pins: pins, context: context)
-        context.log.log("\(request.method) \(request.url)")
-        let response: HTTPResponse
-        do {
-            response = try await engine.execute(request)
-        } catch {
-            if let partial = error.partialResponse { HTTPMetrics.record(partial, options: options, context: context) }
-            context.log.fail("HTTP request failed: \(error.description)")
-            return false
-        }
-        HTTPMetrics.record(response, options: options, context: context)
-        context.log.log("received HTTP/\(response.httpVersion.map { String($0.number) } ?? "?") \(response.statusCode) "
-            + "after \(response.redirectCount) redirect(s), \(response.body.count) body bytes")
-        return HTTPChecks.verify(response, options: options, context: context)
     }
 
-    static func request(for url: TargetURL, options: HTTPOptions, pins: [ResolvePin], context: ProbeContext) -> HTTPRequest {
-        var request = HTTPRequest(url: url.description, method: options.method,
-                                  headers: HTTPHeaders(options.headers.map { ($0.name, $0.value) }),
-                                  body: options.body.map { Array($0.utf8) }, timeout: context.remaining)
+    /// The status codes Go's client follows.
+    static let redirectCodes: Set<Int> = [301, 302, 303, 307, 308]
+    /// Go's `http.Client` default, which blackbox keeps.
+    static let maxRedirects = 10
+
+    /// One hop's request. Redirects are followed here, not by curl, so that each hop's target is
+    /// checked against the config's policy and resolved by the shared resolver.
+    static func request(for url: TargetURL, method: String, body: String?, options: HTTPOptions, pins: [ResolvePin],
+                        credentials: Bool, context: ProbeContext) -> HTTPRequest {
+        let sensitive: Set<String> = ["authorization", "cookie", "proxy-authorization"]
+        let headers = options.headers.filter { credentials || !sensitive.contains($0.name.lowercased()) }
+        var request = HTTPRequest(url: url.description, method: method,
+                                  headers: HTTPHeaders(headers.map { ($0.name, $0.value) }),
+                                  body: body.map { Array($0.utf8) }, timeout: context.remaining)
         request.deadline = context.deadline
         request.maxResponseBytes = options.bodySizeLimit
         request.bodyLimitBehavior = .fail
-        request.followRedirects = options.followRedirects
-        request.maxRedirects = 10  // Go's http.Client default, which blackbox keeps
+        request.followRedirects = false
         request.acceptEncoding = options.compression
         request.proxyURL = options.proxyURL
         request.httpVersion = options.enableHTTP2 ? nil : .http1_1
@@ -71,10 +131,10 @@ public struct HTTPProber: Prober {
         request.tls = TLSOptions(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, serverName: serverName,
                                  insecureSkipVerify: tls.insecureSkipVerify, minVersion: tls.minVersion.map(Self.version),
                                  maxVersion: tls.maxVersion.map(Self.version))
-        if let auth = options.basicAuth {
+        if credentials, let auth = options.basicAuth {
             request.basicAuth = BasicAuth(username: auth.username, password: auth.password?.reveal() ?? "")
         }
-        request.bearerToken = options.bearerToken?.reveal()
+        if credentials { request.bearerToken = options.bearerToken?.reveal() }
         return request
     }
 
