@@ -19,16 +19,6 @@ public final class MetricsSink: Sendable {
         recorded.withLock { $0.counter(name, value, help: help, labels: labels) }
     }
 
-    /// Adds a whole family (merged as by ``MetricSet/add(_:)``).
-    public func add(_ family: MetricFamily) {
-        recorded.withLock { $0.add(family) }
-    }
-
-    /// Merges a set measured elsewhere (e.g. passed-through series).
-    public func merge(_ other: MetricSet) {
-        recorded.withLock { $0.merge(other) }
-    }
-
     /// Everything recorded so far, with its conflicts.
     public var snapshot: MetricSet { recorded.withLock { $0 } }
 }

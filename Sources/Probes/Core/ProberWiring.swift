@@ -13,10 +13,10 @@ public struct ProberWiring: Sendable {
         self.services = services
     }
 
-    /// The exporter's standard probers, with one curl engine (one thread, one multi handle) for
-    /// the http prober, run as a Service.
+    /// The exporter's standard probers, with the process's one curl engine (one thread, one multi
+    /// handle; started by the first request) for the http prober, run as a Service.
     public static func standard() -> ProberWiring {
-        let curl = CurlEngine()
+        let curl = CurlEngine.shared
         return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber()),
                             services: [curl])
     }

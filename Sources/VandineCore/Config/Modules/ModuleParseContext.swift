@@ -54,13 +54,6 @@ extension ConfigNode {
         default: throw error("must be ip4 or ip6, got \(quotedValue)")
         }
     }
-
-    /// A list of strings.
-    public func stringList() throws(ConfigError) -> [String] {
-        var items: [String] = []
-        for item in try list() { items.append(try item.string()) }
-        return items
-    }
 }
 
 /// IPv4 or IPv6, spelled as blackbox_exporter spells them.
