@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages: building (libssh, libcurl + OpenSSL, libcrypt, libyaml, ldns, pkg-config), testing (promtool, curl, openssl, dnsmasq, python3).
 BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-dev libldns-dev pkg-config
-TEST_PACKAGES := prometheus curl openssl dnsmasq-base python3 python3-cryptography
+TEST_PACKAGES := prometheus prometheus-blackbox-exporter curl openssl dnsmasq-base python3 python3-cryptography
 BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2 nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_ARGS ?=
