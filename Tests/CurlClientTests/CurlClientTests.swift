@@ -226,7 +226,8 @@ let engine = CurlEngine()
     }
 
     @Test func connectionRefused() async throws {
-        let port = try freeLoopbackPort()
+        let closed = try ClosedTCPPort()
+        let port = closed.port
         let error = try await #require(throws: CurlError.self) {
             try await engine.execute(HTTPRequest(url: "http://127.0.0.1:\(port)/"))
         }
@@ -497,9 +498,8 @@ struct OpenSSLFacts {
             values[String(line[..<equals])] = String(line[line.index(after: equals)...])
         }
         fingerprint = (values["sha256 Fingerprint"] ?? values["SHA256 Fingerprint"] ?? "").replacingOccurrences(of: ":", with: "").lowercased()
-        var serial = (values["serial"] ?? "").lowercased()
-        while serial.hasPrefix("0") && serial.count > 1 { serial.removeFirst() }
-        self.serial = serial
+        // Whole bytes, as blackbox's %x of SerialNumber.Bytes() (and openssl -serial) print it.
+        self.serial = (values["serial"] ?? "").lowercased()
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

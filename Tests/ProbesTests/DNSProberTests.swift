@@ -199,7 +199,9 @@ import VandineCore
 
     @Test(arguments: [false, true])
     func closedPortIsRefused(tcp: Bool) async throws {
-        let port = try freeLoopbackPort()
+        // TCP: a port held by a bound, non-listening socket stays refused while tests run in parallel.
+        let closed = try ClosedTCPPort()
+        let port = tcp ? closed.port : try freeLoopbackPort()
         let run = await Self.probe(port: port, Self.options("www.vandine.test", tcp: tcp))
         #expect(!run.success)
         #expect(run.elapsed < .seconds(1))

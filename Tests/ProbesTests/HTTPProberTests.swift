@@ -53,7 +53,8 @@ import VandineCore
     }
 
     @Test func refusedConnectionStillReportsBlackboxsZeroes() async throws {
-        let port = try freeLoopbackPort()
+        let closed = try ClosedTCPPort()
+        let port = closed.port
         let result = try await Self.probe("http://127.0.0.1:\(port)/")
         #expect(!result.success)
         for name in ["probe_http_status_code", "probe_http_content_length", "probe_http_redirects", "probe_http_ssl",

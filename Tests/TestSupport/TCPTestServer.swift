@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 
@@ -69,4 +72,28 @@ private final class Flood: ChannelInboundHandler, Sendable {
             if channel.isActive { write(channel) }
         }
     }
+}
+
+/// A loopback TCP port that refuses connections and stays refused: a socket bound to it without
+/// listening holds it, so no test running in parallel can take it (a port freed by
+/// `freeLoopbackPort()` can be bound by another test before it is used).
+public final class ClosedTCPPort: @unchecked Sendable {
+    public let port: Int
+    private let descriptor: Int32
+
+    public init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard descriptor >= 0, bound else { throw IOError(errnoCode: errno, reason: "bind") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
 }

@@ -74,7 +74,8 @@ import VandineCore
         defer { directory.remove() }
         let ssh = try await TCPTestServer(banner: "SSH-2.0-OpenSSH_9.2\r\n")
         let smtp = try await TCPTestServer(banner: "220 mail ESMTP\r\n")
-        let closed = try freeLoopbackPort()
+        let closedPort = try ClosedTCPPort()
+        let closed = closedPort.port
         let http = try await HTTPTestServer.start()
         let dns = try await DNSTestServer(arguments: [
             "--host-record=www.vandine.test,192.0.2.10", "--local=/vandine.test/",

@@ -164,7 +164,8 @@ import VandineCore
         defer { directory.remove() }
         let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
         defer { exporter.stop() }
-        let port = try freeLoopbackPort()
+        let closed = try ClosedTCPPort()
+        let port = closed.port
         #expect(try Curl.request(exporter.url("/probe?module=tcp_connect&target=127.0.0.1:\(port)")).status == 200)
         let deadline = Date().addingTimeInterval(5)
         var lines: [Substring] = []

@@ -86,7 +86,8 @@ import VandineCore
     @Test func failedProbeIsStill200WithProbeSuccessZero() async throws {
         let (state, directory, _) = try Self.makeState()
         defer { directory.remove() }
-        let port = try freeLoopbackPort()
+        let closed = try ClosedTCPPort()
+        let port = closed.port
         try await Self.app(state).test(.router) { client in
             try await client.execute(uri: "/probe?module=tcp_connect&target=pi1:\(port)", method: .get) { response in
                 #expect(response.status == .ok)
