@@ -178,7 +178,7 @@ import VandineCore
         let run = await Self.probe(port: server.port, Self.options("www.vandine.test"), timeout: .milliseconds(300))
         await server.stop()
         #expect(!run.success)
-        #expect(run.elapsed >= .milliseconds(250) && run.elapsed < .seconds(1))
+        #expect(run.elapsed >= .milliseconds(250) && run.elapsed < .seconds(2))
         #expect(run.log.failureReason?.hasPrefix("no reply from 127.0.0.1:\(server.port) over udp within") == true, "\(run.log.entries)")
         #expect(run.value("probe_dns_duration_seconds", ["phase": "resolve"]) != nil)
         #expect(run.value("probe_dns_duration_seconds", ["phase": "connect"]) != nil)
@@ -193,7 +193,7 @@ import VandineCore
         let run = await Self.probe(port: server.port, Self.options("www.vandine.test", tcp: true), timeout: .milliseconds(300))
         await server.stop()
         #expect(!run.success)
-        #expect(run.elapsed < .seconds(1))
+        #expect(run.elapsed < .seconds(2))
         #expect(run.log.failureReason?.hasPrefix("no reply from") == true, "\(run.log.entries)")
     }
 
@@ -204,7 +204,7 @@ import VandineCore
         let port = tcp ? closed.port : try freeLoopbackPort()
         let run = await Self.probe(port: port, Self.options("www.vandine.test", tcp: tcp))
         #expect(!run.success)
-        #expect(run.elapsed < .seconds(1))
+        #expect(run.elapsed < .seconds(1), "refused at once, not at the 2 s timeout")
         #expect(run.log.failureReason?.hasSuffix("connection refused") == true, "\(run.log.failureReason ?? "")")
     }
 
