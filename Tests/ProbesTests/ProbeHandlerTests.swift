@@ -160,6 +160,18 @@ func registry(_ prober: any Prober) -> ProberRegistry {
         #expect(ages.map(\.target) == ["127.0.0.1:80", "127.0.0.2:80"])
     }
 
+    @Test func probeLogIsBounded() {
+        let log = ProbeLog()
+        for index in 0..<1000 { log.log("line \(index) " + String(repeating: "x", count: index)) }
+        log.fail("the reason")
+        let entries = log.entries
+        #expect(entries.count == ProbeLog.maximumLines + 1)
+        #expect(entries.last == "… \(1000 - (ProbeLog.maximumLines - 1)) more log lines dropped")
+        #expect(entries.dropLast().last?.hasSuffix("the reason") == true, "the failure reason is always kept")
+        #expect(entries.allSatisfy { $0.utf8.count <= ProbeLog.maximumLineBytes + 64 })
+        #expect(log.failureReason == "the reason")
+    }
+
     @Test func expiredCacheEntriesLeaveMetrics() async throws {
         let handler = ProbeHandler(probers: registry(FakeProber()))
         let config = Self.config(interval: PrometheusDuration(milliseconds: 50))
