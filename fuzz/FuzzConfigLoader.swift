@@ -27,7 +27,8 @@ private func checkError(_ error: ConfigError, loader name: String, input: String
     }
 }
 
-/// The config as it must look after a render + load: every set secret reads `<secret>`.
+/// The config as it must look after a render + load: every set secret reads `<secret>` (ssh
+/// passwords, http basic_auth and bearer tokens, credential headers, a proxy URL's password).
 private func redacted(_ config: ExporterConfig) -> ExporterConfig {
     var config = config
     for index in config.devices.indices {
@@ -35,6 +36,16 @@ private func redacted(_ config: ExporterConfig) -> ExporterConfig {
         if ssh.password != nil { ssh.password = Secret(ConfigRenderer.redacted) }
         if ssh.passphrase != nil { ssh.passphrase = Secret(ConfigRenderer.redacted) }
         config.devices[index].ssh = ssh
+    }
+    for (name, module) in config.modules {
+        guard case var .http(http) = module.options else { continue }
+        if let auth = http.basicAuth { http.basicAuth = (auth.username, auth.password.map { _ in Secret(ConfigRenderer.redacted) }) }
+        if http.bearerToken != nil { http.bearerToken = Secret(ConfigRenderer.redacted) }
+        http.headers = http.headers.map { header in
+            HTTPOptions.credentialHeaders.contains(header.name.lowercased()) ? (header.name, ConfigRenderer.redacted) : header
+        }
+        http.proxyURL = http.proxyURL.map(HTTPOptions.redactingPassword)
+        config.modules[name]?.options = .http(http)
     }
     return config
 }

@@ -7,14 +7,18 @@ import VandineCore
 /// address hash recorded once) and pinned, so curl connects to exactly that address while the
 /// `Host` header and TLS name stay what the URL says. Every request opens a fresh connection (a
 /// probe measures connect and TLS each time), is bounded by the probe's deadline and its body by
-/// `body_size_limit`. Redirects are followed here, hop by hop, as Go's client does (at most 10;
-/// 301/302/303 become GET), and each hop must pass the same target policy as a `/probe` request,
-/// so a redirect cannot take a probe outside the devices and `allowed_targets`. The checks run in blackbox's order: status code, body regexes, header
-/// regexes, `fail_if_ssl` / `fail_if_not_ssl`, `valid_http_versions`.
+/// `body_size_limit`.
+///
+/// Redirects are followed here, hop by hop, as Go's client does (at most 10; 301/302/303 become
+/// GET), and each hop must pass the same target policy as a `/probe` request, so a redirect cannot
+/// take a probe outside the devices and `allowed_targets`. The checks run in blackbox's order:
+/// status code, body regexes, header regexes, `fail_if_ssl` / `fail_if_not_ssl`,
+/// `valid_http_versions`.
 public struct HTTPProber: Prober {
     let engine: CurlEngine
 
-    /// The engine must be running (it is a Service in the exporter's ServiceGroup).
+    /// `engine` starts its thread with the first request; the daemon runs it as a Service so that it
+    /// stops after the HTTP server on shutdown.
     public init(engine: CurlEngine) {
         self.engine = engine
     }
@@ -49,7 +53,7 @@ public struct HTTPProber: Prober {
             // Credentials go to the first host only, as Go's client (and so blackbox) does.
             let sameHost = url.authority.host.lowercased() == firstHost
             let request = Self.request(for: url, method: method, body: body, options: options, pins: pins,
-                                       credentials: sameHost, context: context)
+                                       toFirstHost: sameHost, context: context)
             context.log.log("\(request.method) \(request.url)")
             let response: HTTPResponse
             do {
@@ -108,9 +112,10 @@ public struct HTTPProber: Prober {
     /// One hop's request. Redirects are followed here, not by curl, so that each hop's target is
     /// checked against the config's policy and resolved by the shared resolver.
     static func request(for url: TargetURL, method: String, body: String?, options: HTTPOptions, pins: [ResolvePin],
-                        credentials: Bool, context: ProbeContext) -> HTTPRequest {
-        let sensitive: Set<String> = ["authorization", "cookie", "proxy-authorization"]
-        let headers = options.headers.filter { credentials || !sensitive.contains($0.name.lowercased()) }
+                        toFirstHost: Bool, context: ProbeContext) -> HTTPRequest {
+        // On a hop to another host: no credentials, and no configured Host (it named the first host).
+        let firstHostOnly: Set<String> = ["authorization", "cookie", "proxy-authorization", "host"]
+        let headers = options.headers.filter { toFirstHost || !firstHostOnly.contains($0.name.lowercased()) }
         var request = HTTPRequest(url: url.description, method: method,
                                   headers: HTTPHeaders(headers.map { ($0.name, $0.value) }),
                                   body: body.map { Array($0.utf8) }, timeout: context.remaining)
@@ -126,15 +131,15 @@ public struct HTTPProber: Prober {
         request.userAgent = "vandine-exporter/\(BuildInfo.version)"
         let tls = options.tlsConfig
         // As blackbox: without server_name, a configured Host header names the TLS server too.
-        let hostHeader = options.headers.last { $0.name.lowercased() == "host" }?.value
+        let hostHeader = toFirstHost ? options.headers.last { $0.name.lowercased() == "host" }?.value : nil
         let serverName = tls.serverName ?? hostHeader.map(Self.hostWithoutPort)
         request.tls = TLSOptions(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, serverName: serverName,
                                  insecureSkipVerify: tls.insecureSkipVerify, minVersion: tls.minVersion.map(Self.version),
                                  maxVersion: tls.maxVersion.map(Self.version))
-        if credentials, let auth = options.basicAuth {
+        if toFirstHost, let auth = options.basicAuth {
             request.basicAuth = BasicAuth(username: auth.username, password: auth.password?.reveal() ?? "")
         }
-        if credentials { request.bearerToken = options.bearerToken?.reveal() }
+        if toFirstHost { request.bearerToken = options.bearerToken?.reveal() }
         return request
     }
 

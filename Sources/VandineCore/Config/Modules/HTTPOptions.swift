@@ -260,7 +260,7 @@ public struct HTTPOptions: ProberOptionsSection {
     }
 
     /// Request headers whose values are credentials: rendered as `<secret>`.
-    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token"]
+    public static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token"]
 
     /// `scheme://user:password@host` with the password replaced by `<secret>` (as Prometheus'
     /// config printing does for proxy URLs).
