@@ -2,12 +2,17 @@
 import Glibc
 #endif
 import NIOCore
+import Synchronization
 import NIOPosix
 
 /// A real TCP listener on 127.0.0.1 for probe tests: accepts, optionally sends a banner, closes.
 public final class TCPTestServer: Sendable {
     public let port: Int
     private let channel: any Channel
+    private let accepted = Counter()
+
+    /// Connections accepted so far (a test can wait for a client to have connected).
+    public var acceptedConnections: Int { accepted.value }
 
     /// Starts listening on a free loopback port. With `silent`, connections are accepted and then
     /// left open with nothing sent (a hung service).
@@ -16,7 +21,8 @@ public final class TCPTestServer: Sendable {
     public init(banner: String? = nil, silent: Bool = false, flood: String? = nil) async throws {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { child in
+            .childChannelInitializer { [accepted] child in
+                accepted.increment()
                 if let flood { return child.pipeline.addHandler(Flood(text: flood)) }
                 return silent ? child.eventLoop.makeSucceededVoidFuture() : child.pipeline.addHandler(GreetAndClose(banner: banner))
             }
@@ -96,4 +102,11 @@ public final class ClosedTCPPort: @unchecked Sendable {
     }
 
     deinit { close(descriptor) }
+}
+
+/// A thread-safe count.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

@@ -83,7 +83,9 @@ import VandineCore
         scrape.arguments = ["-s", "-o", "/dev/null", exporter.url("/probe?module=banner&target=127.0.0.1:\(hung.port)")]
         try scrape.run()
         defer { if scrape.isRunning { scrape.terminate() } }
-        try await Task.sleep(for: .milliseconds(300))
+        // Wait until the probe is in flight: it has connected to the silent server (bounded: 5 s).
+        for _ in 0..<250 where hung.acceptedConnections == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(hung.acceptedConnections == 1, "the probe reached the silent server")
         #expect(exporter.process.isRunning)
 
         let seconds = exporter.stop(within: 5)
