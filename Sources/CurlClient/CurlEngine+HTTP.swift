@@ -43,7 +43,7 @@ extension CurlEngine {
 /// Maps `HTTPRequest` onto an easy handle, and the handle's results onto `HTTPResponse`.
 enum HTTPFrontEnd {
     static func configure(_ transfer: CurlTransfer, for request: HTTPRequest) throws(CurlError) {
-        var target = try TargetURL(request.url)
+        var target = try ParsedURL(request.url)
         var headers = request.headers
         var connectTo: [String] = []
         let pin = request.resolve.first { $0.host.caseInsensitiveEquals(target.host) && $0.port == target.port }
@@ -167,7 +167,7 @@ enum HTTPFrontEnd {
 }
 
 /// A URL parsed by curl's URL API (the same parser the transfer uses).
-struct TargetURL {
+struct ParsedURL {
     private(set) var url: String
     private(set) var host: String
     let port: Int

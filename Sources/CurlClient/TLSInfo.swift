@@ -42,8 +42,8 @@ public struct CertificateInfo: Sendable, Equatable {
     /// SHA-256 of the DER encoding, lowercase hex (64 characters).
     public var sha256Fingerprint: String
 
-    /// The SANs as one comma-separated string: DNS names, then IP addresses, then emails
-    /// (blackbox's `subjectalternative` label).
+    /// Every SAN as one comma-separated string: DNS names, then IP addresses, then emails.
+    /// (blackbox's `subjectalternative` label lists the DNS names only: `dnsNames`.)
     public var subjectAlternative: String {
         (dnsNames + ipAddresses + emailAddresses).joined(separator: ",")
     }

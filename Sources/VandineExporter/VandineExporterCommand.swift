@@ -100,10 +100,7 @@ struct VandineExporterCommand: AsyncParsableCommand {
         do {
             let config = try ReloadableConfig(loader: loader)
             var webConfig = WebConfig()
-            if let webConfigFile {
-                webConfig = try WebConfig.load(path: webConfigFile)
-                try WebServerTLS.validate(webConfig, file: webConfigFile)
-            }
+            if let webConfigFile { webConfig = try WebServerTLS.load(path: webConfigFile) }
             return (config, webConfig)
         } catch {
             logger.critical("cannot load configuration", metadata: ["err": "\(error)"])
@@ -115,7 +112,7 @@ struct VandineExporterCommand: AsyncParsableCommand {
     private func checkConfigs(loader: ReloadableConfig<ExporterConfig>.Loader) -> Bool {
         do {
             _ = try loader()
-            if let webConfigFile { try WebServerTLS.validate(try WebConfig.load(path: webConfigFile), file: webConfigFile) }
+            if let webConfigFile { _ = try WebServerTLS.load(path: webConfigFile) }
             print("config OK")
             return true
         } catch {

@@ -1,5 +1,4 @@
 import Hummingbird
-import VandineCore
 
 extension Router {
     /// Prometheus' admin endpoints: `GET /-/healthy`, `GET /-/ready` and `POST /-/reload`.
@@ -18,16 +17,5 @@ extension Router {
         post("/-/reload", use: handler)
         put("/-/reload", use: handler)
         get("/-/reload") { _, _ in Response.text("Only POST or PUT requests allowed\n", status: .methodNotAllowed) }
-    }
-
-    /// Basic auth (when the web config has users) and the configured response headers, in front of
-    /// every route added after this call.
-    public func addWebConfigMiddleware(_ webConfig: WebConfig, realm: String) {
-        if !webConfig.basicAuthUsers.isEmpty {
-            add(middleware: BasicAuthMiddleware(verifier: BasicAuthVerifier(config: webConfig), realm: realm))
-        }
-        if !webConfig.http.headers.isEmpty {
-            add(middleware: ResponseHeadersMiddleware(headers: webConfig.http.headers))
-        }
     }
 }

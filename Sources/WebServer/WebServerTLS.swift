@@ -5,6 +5,13 @@ import VandineCore
 /// files parse and belong together. `--config.check` and start-up both run it, so a swapped or
 /// mismatched pair is one line naming the files instead of a bare `failedToLoadPrivateKey`.
 public enum WebServerTLS {
+    /// Loads the web config at `path` and checks its TLS files (see ``validate(_:file:)``).
+    public static func load(path: String) throws(ConfigError) -> WebConfig {
+        let config = try WebConfig.load(path: path)
+        try validate(config, file: path)
+        return config
+    }
+
     /// - Throws: `ConfigError` naming `file` (the web config), the key path and the files.
     public static func validate(_ webConfig: WebConfig, file: String) throws(ConfigError) {
         guard let tls = webConfig.tls else { return }

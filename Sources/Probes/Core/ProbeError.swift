@@ -1,9 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 import NIOPosix
 import NIOSSL
+import VandineCore
 
 /// One clean reason for a failure, for the probe log and the `probe failed` log line: "connection
 /// refused", "connect timed out", never a stack like `connection reset (error set): Connection
@@ -12,7 +10,7 @@ enum ProbeError {
     static func reason(_ error: any Error) -> String {
         switch error {
         case let error as IOError:
-            return systemMessage(error.errnoCode)
+            return systemErrorMessage(error.errnoCode)
         case let error as NIOConnectionError:
             if let first = error.connectionErrors.first { return reason(first.error) }
             if let dns = error.dnsAAAAError ?? error.dnsAError { return reason(dns) }
@@ -32,12 +30,5 @@ enum ProbeError {
         default:
             return "\(error)"
         }
-    }
-
-    /// strerror text with a lower-case first letter: `Connection refused` → `connection refused`.
-    static func systemMessage(_ code: Int32) -> String {
-        let text = String(cString: strerror(code))
-        guard let first = text.first else { return "error \(code)" }
-        return first.lowercased() + text.dropFirst()
     }
 }

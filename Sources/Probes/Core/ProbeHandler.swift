@@ -65,8 +65,8 @@ public struct ProbeHandler: Sendable {
         if request.debug {
             var text = Self.debugText(completed, module: module)
             let age = (ContinuousClock.now - completed.finishedAt).inSeconds
-            if module.interval != nil, age >= 0.001 {
-                text = "Cached result from \(age.formatted(decimals: 3))s ago (module interval \(module.interval!)).\n\n" + text
+            if let interval = module.interval, age >= 0.001 {
+                text = "Cached result from \(age.formatted(decimals: 3))s ago (module interval \(interval)).\n\n" + text
             }
             return .debug(text)
         }

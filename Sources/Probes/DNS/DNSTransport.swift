@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NIOCore
 import NIOPosix
+import VandineCore
 
 /// Sends one DNS query and reads its reply over UDP or TCP (two-byte length prefix) on NIO's event
 /// loops: no thread waits on a socket, so a silent server costs a timer, not a blocked thread, and
@@ -109,16 +110,16 @@ enum DNSTransport {
         default: AF_INET
         }
         let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure.failed(step: "socket", reason: ProbeError.systemMessage(errno)) }
+        guard fd >= 0 else { throw Failure.failed(step: "socket", reason: systemErrorMessage(errno)) }
         if let source, source.withSockAddr({ bind(fd, $0, socklen_t($1)) }) != 0 {
             let code = errno
             close(fd)
-            throw Failure.failed(step: "bind to source address \(source.ipAddress ?? "")", reason: ProbeError.systemMessage(code))
+            throw Failure.failed(step: "bind to source address \(source.ipAddress ?? "")", reason: systemErrorMessage(code))
         }
         if address.withSockAddr({ connect(fd, $0, socklen_t($1)) }) != 0 {
             let code = errno
             close(fd)
-            throw Failure.failed(step: "connect", reason: ProbeError.systemMessage(code))
+            throw Failure.failed(step: "connect", reason: systemErrorMessage(code))
         }
         do {
             return try await DatagramBootstrap(group: loop)

@@ -3,27 +3,6 @@ import VandineCore
 
 /// blackbox_exporter's `http` metrics from a response (names, labels and meanings as in its
 /// prober/http.go).
-/// blackbox's five phases, summed over redirect hops. `resolve` is the shared resolver's time (curl
-/// is pinned to the address it found, so curl's own lookup time is ~0).
-struct HTTPPhases {
-    var resolve = 0.0
-    var connect = 0.0
-    var tls = 0.0
-    var processing = 0.0
-    var transfer = 0.0
-
-    mutating func add(_ t: CurlTimings) {
-        connect += max(0, t.connect - t.nameLookup)
-        tls += t.appConnect > 0 ? max(0, t.appConnect - t.connect) : 0
-        processing += t.startTransfer > 0 ? max(0, t.startTransfer - max(t.connect, t.appConnect)) : 0
-        transfer += t.startTransfer > 0 ? max(0, t.total - t.startTransfer) : 0
-    }
-
-    var values: [(String, Double)] {
-        [("resolve", resolve), ("connect", connect), ("tls", tls), ("processing", processing), ("transfer", transfer)]
-    }
-}
-
 enum HTTPMetrics {
     static func recordPhases(_ phases: HTTPPhases, context: ProbeContext) {
         for (phase, seconds) in phases.values {

@@ -47,7 +47,7 @@ public enum TargetResolver {
             if let address = endpoint.address {
                 result = .success([try socketAddress(address, zone: endpoint.zone, port: port)])
             } else {
-                result = .success(try await pool.runIfActive { try getaddrinfo(host: host, port: port, numeric: false) })
+                result = .success(try await pool.runIfActive { try getaddrinfo(host: host, port: port) })
             }
         } catch let error as ResolveError {
             result = .failure(error)
@@ -112,11 +112,10 @@ public enum TargetResolver {
         }
     }
 
-    static func getaddrinfo(host: String, port: Int, numeric: Bool) throws -> [SocketAddress] {
+    static func getaddrinfo(host: String, port: Int) throws -> [SocketAddress] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        if numeric { hints.ai_flags = AI_NUMERICHOST }
         var list: UnsafeMutablePointer<addrinfo>?
         let rc = Glibc.getaddrinfo(host, String(port), &hints, &list)
         guard rc == 0, let list else {

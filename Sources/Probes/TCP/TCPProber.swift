@@ -1,7 +1,6 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
-import NIOTLS
 import VandineCore
 
 /// blackbox_exporter's `tcp` prober: resolves the target, connects (optionally from
@@ -124,84 +123,5 @@ public struct TCPProber: Prober {
         TLSMetrics.record(version: version.map(TLSMetrics.name), leaf: certificate, context: context)
         context.log.log("TLS handshake done (\(version.map(TLSMetrics.name) ?? "unknown version"))")
         return true
-    }
-}
-
-/// Reads lines (without `\r\n`) from a connection, keeping what follows a line for the next read.
-struct LineReader {
-    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-    private var buffer = ByteBuffer()
-
-    init(_ iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) {
-        self.iterator = iterator
-    }
-
-    /// The next line, or nil at end of stream (a final line without newline is returned first).
-    /// A line longer than `maxBytes` is an error, as blackbox's line scanner (64 KiB) makes it.
-    mutating func nextLine(maxBytes: Int) async throws -> String? {
-        while true {
-            if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-                let length = newline - buffer.readerIndex
-                guard length <= maxBytes else { throw LineTooLong(limit: maxBytes) }
-                var line = buffer.readString(length: length) ?? ""
-                buffer.moveReaderIndex(forwardBy: 1)
-                if line.hasSuffix("\r") { line.removeLast() }
-                return line
-            }
-            guard buffer.readableBytes <= maxBytes else { throw LineTooLong(limit: maxBytes) }
-            guard var chunk = try await iterator.next() else {
-                return buffer.readableBytes > 0 ? buffer.readString(length: buffer.readableBytes) : nil
-            }
-            buffer.discardReadBytes()
-            buffer.writeBuffer(&chunk)
-        }
-    }
-
-    /// A line exceeded the limit.
-    struct LineTooLong: Error, CustomStringConvertible {
-        let limit: Int
-        var description: String { "the server sent a line longer than \(limit) bytes" }
-    }
-
-    /// Reads lines until one matches `pattern` (its groups returned) or the stream ends (nil).
-    /// Stops (nil) at `deadline` too: lines already buffered when the connection is closed at the
-    /// deadline are not worth matching.
-    mutating func firstMatch(of pattern: RegularExpression, maxLineBytes: Int, log: ProbeLog,
-                             deadline: ContinuousClock.Instant) async throws -> [String?]? {
-        while ContinuousClock.now < deadline, let line = try await nextLine(maxBytes: maxLineBytes) {
-            if let match = pattern.firstMatch(in: line) {
-                log.log("read \(line.debugDescription): matches")
-                return match
-            }
-            log.log("read \(line.debugDescription): no match, reading on")
-            // A server streaming lines that never match must not starve the other probes.
-            await Task.yield()
-            try Task.checkCancellation()
-        }
-        return nil
-    }
-}
-
-/// Completes a promise when the TLS handshake finishes (or fails).
-final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    private let promise: EventLoopPromise<Void>
-
-    init(promise: EventLoopPromise<Void>) { self.promise = promise }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted = event as? TLSUserEvent { promise.succeed() }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(error)
-        context.fireErrorCaught(error)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(ChannelError.eof)
-        context.fireChannelInactive()
     }
 }

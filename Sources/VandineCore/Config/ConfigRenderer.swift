@@ -28,6 +28,12 @@ public enum ConfigRenderer {
         return out + section(module.prober, module.options.section.render())
     }
 
+    /// `text` indented under a key: `key:\n  line\n  line\n`.
+    public static func section(_ key: String, _ body: String) -> String {
+        guard !body.isEmpty else { return "\(key): {}\n" }
+        return "\(key):\n" + indent(body, by: 2)
+    }
+
     /// One device.
     public static func render(device: DeviceConfig) -> String {
         var out = "name: \(quote(device.name))\naddress: \(quote(device.address))\n"

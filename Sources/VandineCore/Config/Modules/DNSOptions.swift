@@ -94,11 +94,7 @@ public struct DNSOptions: ProberOptionsSection {
         if let problem = domainNameProblem(name) { throw nameNode.error("\(problem), got \(nameNode.quotedValue)") }
         var options = DNSOptions(queryName: name)
         options.ipProtocol = try IPProtocolPreference.parse(map)
-        if let source = map["source_ip_address"] {
-            let text = try source.string()
-            guard IPAddress(text) != nil else { throw source.error("must be an IP address, got \(source.quotedValue)") }
-            options.sourceIPAddress = text
-        }
+        if let source = map["source_ip_address"] { options.sourceIPAddress = try source.ipAddress() }
         if let transport = map["transport_protocol"] {
             guard let value = TransportProtocol(rawValue: try transport.string()) else {
                 throw transport.error("must be udp or tcp, got \(transport.quotedValue)")

@@ -68,11 +68,7 @@ public struct TCPOptions: ProberOptionsSection {
             "source_ip_address", "query_response", "tls", "tls_config", "port", "expect_banner",
         ]))
         options.ipProtocol = try IPProtocolPreference.parse(map)
-        if let source = map["source_ip_address"] {
-            let text = try source.string()
-            guard IPAddress(text) != nil else { throw source.error("must be an IP address, got \(source.quotedValue)") }
-            options.sourceIPAddress = text
-        }
+        if let source = map["source_ip_address"] { options.sourceIPAddress = try source.ipAddress() }
         if let expect = map["expect_banner"] {
             options.queryResponse.append(QueryStep(expect: try expect.regularExpression()))
         }
