@@ -61,8 +61,9 @@ struct VandineExporterCommand: AsyncParsableCommand {
         guard let (config, webConfig) = loadConfigs(loader: loader, logger: logger) else { throw ExitCode(1) }
         let source = configFile ?? DefaultConfig.fileName
         // Long-lived prober state, built here and run as Services: the curl engine (one thread, one
-        // multi handle) that the http prober shares.
-        let wiring = ProberWiring.standard()
+        // multi handle) that the http prober shares, and the ICMP engine (a socket per family).
+        let icmp = ICMPEngine(privilege: { config.current.icmp.privileged })
+        let wiring = ProberWiring.standard(icmp: icmp)
         let handler = ProbeHandler(probers: wiring.registry, logger: logger)
         let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger)
         let address = ListenAddress(listenAddress)!

@@ -16,11 +16,13 @@ public struct ProberRegistry: Sendable {
     public var tcp: any Prober
     public var http: any Prober
     public var dns: any Prober
+    public var icmp: any Prober
 
-    public init(tcp: any Prober, http: any Prober, dns: any Prober) {
+    public init(tcp: any Prober, http: any Prober, dns: any Prober, icmp: any Prober) {
         self.tcp = tcp
         self.http = http
         self.dns = dns
+        self.icmp = icmp
     }
 
     public func prober(for options: ProberOptions) -> any Prober {
@@ -28,6 +30,7 @@ public struct ProberRegistry: Sendable {
         case .tcp: tcp
         case .http: http
         case .dns: dns
+        case .icmp: icmp
         }
     }
 }

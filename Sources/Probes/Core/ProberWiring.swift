@@ -13,11 +13,14 @@ public struct ProberWiring: Sendable {
         self.services = services
     }
 
-    /// The exporter's standard probers, with the process's one curl engine (one thread, one multi
-    /// handle; started by the first request) for the http prober, run as a Service.
-    public static func standard() -> ProberWiring {
+    /// The exporter's standard probers, with the process's long-lived engines run as Services: the
+    /// one curl engine (one thread, one multi handle; started by the first request) for the http
+    /// prober, and the one ICMP engine (a socket per family, one receive thread; opened by the
+    /// first echo).
+    public static func standard(icmp: ICMPEngine = ICMPEngine()) -> ProberWiring {
         let curl = CurlEngine.shared
-        return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber()),
-                            services: [curl])
+        return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber(),
+                                                     icmp: ICMPProber(engine: icmp)),
+                            services: [curl, icmp])
     }
 }

@@ -43,6 +43,13 @@ public enum TargetPolicy {
         switch form {
         case .hostPort:
             return HostPort.parse(text).map { ProbeTarget(endpoint: $0) }
+        case .host:
+            return HostPort.parse(text).flatMap { endpoint in
+                guard endpoint.port == nil else {
+                    return .failure(TargetSyntaxError("ICMP has no ports: give the host alone (\(HostPort(host: endpoint.host, zone: endpoint.zone, port: nil)))"))
+                }
+                return .success(ProbeTarget(endpoint: endpoint))
+            }
         case .url:
             return TargetURL.parse(text).map { ProbeTarget(endpoint: HostPort(host: $0.authority.host, zone: $0.authority.zone, port: $0.port), url: $0) }
         }

@@ -27,6 +27,7 @@ public enum ServiceDiscovery {
                 guard let module = service.module ?? defaultServiceModule, let options = config.modules[module]?.options else { continue }
                 let target: String
                 switch options.targetForm {
+                case .host: target = device.name
                 case .hostPort: target = "\(device.name):\(service.port)"
                 case .url: target = "\(service.https ? "https" : "http")://\(device.name):\(service.port)\(service.path ?? "/")"
                 }

@@ -20,7 +20,7 @@ public struct ConfigLoader: Sendable {
     public func parse(yaml: String, file: String, baseDirectory: String = "") throws(ConfigError) -> ExporterConfig {
         let secrets = SecretReader(environment: environment, baseDirectory: baseDirectory)
         let root = try ConfigNode.parse(yaml: yaml, file: file)
-            .mapping(allowedKeys: ["modules", "devices", "allowed_targets"])
+            .mapping(allowedKeys: ["modules", "devices", "allowed_targets", "icmp"])
 
         var config = ExporterConfig()
         if let modules = root["modules"] {
@@ -55,6 +55,7 @@ public struct ConfigLoader: Sendable {
                 config.allowedTargets.hostPatterns.append(entry)
             }
         }
+        if let icmp = root["icmp"] { config.icmp = try ICMPSettings.parse(icmp) }
         return config
     }
 
@@ -81,6 +82,9 @@ public struct ConfigLoader: Sendable {
         }
         if let interval = map["interval"] {
             module.interval = try positive(interval)
+        }
+        if let problem = options.section.problem(withTimeout: module.timeout) {
+            throw (map["timeout"] ?? node).error(problem)
         }
         return module
     }

@@ -19,6 +19,13 @@ public enum DefaultConfig {
             tcp:
               port: 22
               expect_banner: "^SSH-2\\\\.0-"
+          icmp:
+            prober: icmp
+            timeout: 5s
+            icmp:
+              preferred_ip_protocol: ip4
+              packets: 5
+              interval: 200ms
           dns_udp:
             prober: dns
             timeout: 5s
@@ -30,6 +37,7 @@ public enum DefaultConfig {
             address: 127.0.0.1
             labels:
               role: self
+            modules: [icmp]
             services:
               - name: ssh
                 port: 22

@@ -7,12 +7,15 @@ public struct ExporterConfig: Sendable, Equatable {
     public var devices: [DeviceConfig]
     /// Ad-hoc `/probe` targets allowed besides the configured devices.
     public var allowedTargets: TargetAllowlist
+    /// How the ICMP engine opens its sockets.
+    public var icmp: ICMPSettings
 
     public init(modules: [String: ModuleConfig] = [:], devices: [DeviceConfig] = [],
-                allowedTargets: TargetAllowlist = .init()) {
+                allowedTargets: TargetAllowlist = .init(), icmp: ICMPSettings = .init()) {
         self.modules = modules
         self.devices = devices
         self.allowedTargets = allowedTargets
+        self.icmp = icmp
     }
 
     /// The device with this name or address, if any.

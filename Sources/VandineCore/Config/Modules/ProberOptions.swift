@@ -12,12 +12,15 @@ public protocol ProberOptionsSection: Sendable, Equatable {
     /// Why probing `device` by its name could never succeed with these options (checked at load,
     /// so `--config.check` catches it), or nil.
     func problem(probing device: DeviceConfig) -> String?
+    /// Why these options cannot work within a module timeout of `timeout`, or nil.
+    func problem(withTimeout timeout: PrometheusDuration) -> String?
     /// These options wrapped in their ``ProberOptions`` case.
     var wrapped: ProberOptions { get }
 }
 
 extension ProberOptionsSection {
     public func problem(probing device: DeviceConfig) -> String? { nil }
+    public func problem(withTimeout timeout: PrometheusDuration) -> String? { nil }
 }
 
 /// How a prober's targets are written.
@@ -26,6 +29,9 @@ public enum TargetForm: Sendable, Equatable {
     case hostPort
     /// A URL (``TargetURL``); `http://` is assumed when no scheme is given.
     case url
+    /// A host only (`host`, `v6`, `[v6]`, `[fe80::1%eth0]`): `host:port` is refused, the prober has
+    /// no ports (ICMP).
+    case host
 }
 
 /// ONE list of probers' options. Adding a prober: a case here, its line in `sections`, its line in
@@ -34,12 +40,14 @@ public enum ProberOptions: Sendable, Equatable {
     case tcp(TCPOptions)
     case http(HTTPOptions)
     case dns(DNSOptions)
+    case icmp(ICMPOptions)
 
     /// Every options type, for parsing by prober name.
     static let sections: [any ProberOptionsSection.Type] = [
         TCPOptions.self,
         HTTPOptions.self,
         DNSOptions.self,
+        ICMPOptions.self,
     ]
 
     /// The payload, whatever its prober.
@@ -48,6 +56,7 @@ public enum ProberOptions: Sendable, Equatable {
         case let .tcp(options): options
         case let .http(options): options
         case let .dns(options): options
+        case let .icmp(options): options
         }
     }
 
