@@ -13,7 +13,8 @@ struct VandineExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vandine-exporter",
         abstract: "Prometheus exporter for a small network: probes devices on /probe, serves its own metrics on /metrics.",
-        version: BuildInfo.version
+        version: BuildInfo.version,
+        subcommands: [ProbeCommand.self]
     )
 
     @Option(name: .customLong("config.file"), help: "Configuration file. Without it an embedded default monitors this machine.")
