@@ -41,6 +41,7 @@ public struct ICMPProber: Prober {
         }
         let destination = ICMPDestination(address: resolved.ip, scopeID: Self.scopeID(of: resolved.address))
         let collector = ReplyCollector { tally in Self.record(tally, metrics) }
+        Self.record(collector.tally, metrics)
 
         let setupStart = ContinuousClock.now
         let session: any EchoSession

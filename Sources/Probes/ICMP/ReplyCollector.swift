@@ -21,8 +21,8 @@ final class ReplyCollector: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Called after every change (send, reply, duplicate) with the new tally, so metrics are
-    /// current when the deadline cuts the probe off.
+    /// Called after every change (send, reply, duplicate) with the new tally, under the collector's
+    /// lock so changes are reported in order; metrics are current when the deadline cuts the probe off.
     private let onChange: @Sendable (Tally) -> Void
 
     init(onChange: @escaping @Sendable (Tally) -> Void) {
@@ -32,30 +32,28 @@ final class ReplyCollector: Sendable {
     var tally: Tally { state.withLock { $0.tally } }
 
     func recordSent() {
-        let tally = state.withLock { state in
+        state.withLock { state in
             state.tally.sent += 1
-            return state.tally
+            onChange(state.tally)
         }
-        onChange(tally)
     }
 
     /// The engine's `onReply`: runs on its receive thread.
     func record(_ reply: EchoReply) {
-        let (tally, waiter) = state.withLock { state -> (Tally, CheckedContinuation<Void, Never>?) in
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if reply.isDuplicate {
                 state.tally.duplicates += 1
             } else {
                 state.tally.rtts.append(reply.rtt.inSeconds)
             }
             if let hopLimit = reply.hopLimit { state.tally.hopLimit = hopLimit }
-            var waiter: CheckedContinuation<Void, Never>?
-            if state.tally.rtts.count >= state.tally.sent {
-                waiter = state.waiter
-                state.waiter = nil
-            }
-            return (state.tally, waiter)
+            // Inside the lock: two changes reported out of order would leave a stale tally in the
+            // metrics (a reply and a send racing showed "4 received" for 5 answered requests).
+            onChange(state.tally)
+            guard state.tally.rtts.count >= state.tally.sent else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
         }
-        onChange(tally)
         waiter?.resume()
     }
 

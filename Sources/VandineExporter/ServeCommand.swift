@@ -7,14 +7,12 @@ import ServiceLifecycle
 import VandineCore
 import WebServer
 
-/// `vandine-exporter`: flags named as Prometheus names them; wiring only.
-@main
-struct VandineExporterCommand: AsyncParsableCommand {
+/// `vandine-exporter [serve]`: the exporter daemon, flags named as Prometheus names them; wiring
+/// only.
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vandine-exporter",
-        abstract: "Prometheus exporter for a small network: probes devices on /probe, serves its own metrics on /metrics.",
-        version: BuildInfo.version,
-        subcommands: [ProbeCommand.self]
+        commandName: "serve",
+        abstract: "Run the exporter (the default): probes devices on /probe, serves its own metrics on /metrics."
     )
 
     @Option(name: .customLong("config.file"), help: "Configuration file. Without it an embedded default monitors this machine.")
