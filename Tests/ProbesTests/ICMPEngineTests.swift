@@ -154,7 +154,7 @@ struct ICMPEngineTests {
 
     /// The datagram ("ping") socket, as an unprivileged user, inside a namespace whose
     /// `ping_group_range` the test sets; and the one line when neither kind is allowed.
-    @Test func theDatagramPathWorksUnprivilegedInANamespace() throws {
+    @Test func theDatagramPathWorksUnprivilegedInANamespace() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vandine-icmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -188,7 +188,7 @@ struct ICMPEngineTests {
             \(unprivileged) \(binary) probe --config.file \(datagram) --module icmp6 --target ::1
             \(unprivileged) \(binary) probe --config.file \(raw) --module icmp --target 127.0.0.1 --debug
             """
-        let result = try Command.run("/usr/bin/unshare", ["--net", "sh", "-c", script])
+        let result = try await Command.runOffPool("/usr/bin/unshare", ["--net", "sh", "-c", script])
         let out = result.stdout
         // Before the sysctl neither kind is allowed, and as nobody the raw socket is not: each time
         // one line says what to set.

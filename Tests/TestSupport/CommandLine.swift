@@ -9,6 +9,16 @@ public struct CommandResult: Sendable {
 }
 
 public enum Command {
+    /// ``run(_:_:input:)`` on a thread of its own: a test awaiting a slow child (seconds) must not
+    /// hold one of Swift's few cooperative threads, which the other tests' probes run on.
+    public static func runOffPool(_ executable: String, _ arguments: [String], input: String? = nil) async throws -> CommandResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try run(executable, arguments, input: input) })
+            }.start()
+        }
+    }
+
     /// Runs `executable` (a path, or a name looked up in PATH) with `arguments`, feeding `input`.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> CommandResult {
