@@ -24,7 +24,7 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(name: .customLong("targets-file"), help: "A file with one target per line (blank lines and # comments skipped).")
     var targetsFile: String?
 
-    @Option(name: .customLong("concurrency"), help: "Probes in flight at once.")
+    @Option(name: .customLong("concurrency"), help: "Probes in flight at once (an icmp module sweeps all targets together).")
     var concurrency = 1024
 
     @Flag(name: .customLong("debug"), help: "With one target: print the probe's log, metrics and module as debug=true does.")
@@ -65,7 +65,12 @@ struct ProbeCommand: AsyncParsableCommand {
             print(response.body, terminator: "")
             return
         }
-        let results = await ProbeBatch.run(handler: handler, config: config, module: module, targets: all, concurrency: concurrency)
+        // Several targets with an icmp module are swept together, as fping does (ICMPSweep).
+        let results = if case .icmp = config.modules[module]?.options {
+            await ProbeBatch.sweep(engine: icmp, config: config, module: module, targets: all)
+        } else {
+            await ProbeBatch.run(handler: handler, config: config, module: module, targets: all, concurrency: concurrency)
+        }
         for result in results { print(ProbeBatch.summaryLine(result)) }
         if results.contains(where: { $0.probe?.success != true }) { throw ExitCode(1) }
     }

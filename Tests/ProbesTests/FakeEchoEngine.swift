@@ -43,6 +43,13 @@ final class FakeEchoEngine: ICMPEchoing {
         return Session(engine: self, destination: destination, onReply: onReply)
     }
 
+    func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+        Task {
+            try? await Task.sleep(until: instant, clock: .continuous)
+            action()
+        }
+    }
+
     fileprivate final class Session: EchoSession {
         let engine: FakeEchoEngine
         let destination: ICMPDestination

@@ -45,6 +45,54 @@ public enum ProbeBatch {
         return results.map { $0! }
     }
 
+    /// Sweeps every target with an icmp module at once through the engine (``ICMPSweep``: the
+    /// rounds of requests go out together, as fping sends them), instead of one probe each. Targets
+    /// pass the same policy as `/probe`; names are resolved first. The results carry the icmp
+    /// prober's packet and RTT metrics and `probe_success`.
+    public static func sweep(engine: any ICMPEchoing, config: ExporterConfig, module name: String, targets: [String]) async -> [Result] {
+        guard let module = config.modules[name], case let .icmp(options) = module.options else {
+            return targets.map { Result(target: $0, probe: nil, refusal: "module \"\(HostPort.printable(name))\" is not an icmp module") }
+        }
+        let start = ContinuousClock.now
+        let deadline = start + module.timeout.duration
+        var results = targets.map { Result(target: $0, probe: nil, refusal: nil) }
+        var destinations: [(index: Int, destination: ICMPDestination)] = []
+        for (index, text) in targets.enumerated() {
+            switch TargetPolicy.resolve(text, form: module.options.targetForm, in: config) {
+            case let .failure(.malformed(reason)), let .failure(.forbidden(reason)):
+                results[index].refusal = reason
+            case let .success(target):
+                let context = ProbeContext(target: target, module: module, log: ProbeLog(), deadline: deadline)
+                guard let resolved = await TargetResolver.resolve(target.endpoint, preference: options.ipProtocol, context: context) else {
+                    results[index].refusal = context.log.failureReason ?? "cannot resolve \(target.host)"
+                    continue
+                }
+                destinations.append((index, ICMPDestination(address: resolved.ip, scopeID: ICMPProber.scopeID(of: resolved.address))))
+            }
+        }
+        var echoOptions = EchoOptions(payloadSize: options.payloadSize, ttl: options.ttl, dontFragment: options.dontFragment)
+        echoOptions.source = options.sourceIPAddress.flatMap(IPAddress.init)
+        let swept = await ICMPSweep.run(engine: engine, destinations: destinations.map(\.destination), options: echoOptions,
+                                        packets: options.packets, interval: options.interval.duration, deadline: deadline)
+        let seconds = (ContinuousClock.now - start).inSeconds
+        for (position, outcome) in swept.enumerated() {
+            var tally = ReplyCollector.Tally()
+            tally.sent = outcome.sent
+            tally.rtts = outcome.rtts
+            tally.duplicates = outcome.duplicates
+            tally.hopLimit = outcome.hopLimit
+            var metrics = MetricSet()
+            ICMPProber.record(tally, into: &metrics)
+            let success = outcome.sent > 0 && !outcome.rtts.isEmpty
+                && Double(outcome.rtts.count) / Double(outcome.sent) >= options.minSuccessRatio
+            metrics.gauge("probe_success", success ? 1 : 0, help: "Displays whether or not the probe was a success")
+            metrics.gauge("probe_duration_seconds", seconds, help: "Returns how long the probe took to complete in seconds")
+            results[destinations[position].index].probe = CompletedProbe(success: success, metrics: metrics,
+                                                                          log: outcome.error.map { [$0] } ?? [], finishedAt: .now)
+        }
+        return results
+    }
+
     /// One line per target: `TARGET success=1 duration_seconds=0.801` followed by the probe's
     /// headline metrics when it has them (ICMP loss and RTT, HTTP status), or `refused: REASON`.
     public static func summaryLine(_ result: Result) -> String {

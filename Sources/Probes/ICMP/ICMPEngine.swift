@@ -78,8 +78,8 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
             if let bound = entry.socket.boundIdentifier {
                 identifier = bound
             } else {
-                var candidate = UInt16.random(in: 1...UInt16.max)
-                while state.rawIdentifiers[tag, default: []].contains(candidate) { candidate = UInt16.random(in: 1...UInt16.max) }
+                var candidate = UInt16.random(in: 1...UInt16.max, using: &state.random)
+                while state.rawIdentifiers[tag, default: []].contains(candidate) { candidate = UInt16.random(in: 1...UInt16.max, using: &state.random) }
                 identifier = candidate
                 state.rawIdentifiers[tag, default: []].insert(identifier)
             }
@@ -91,6 +91,23 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
             return .success(session)
         }
         return try result.get()
+    }
+
+    public func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+        let runNow: Bool = state.withLock { state in
+            guard !state.stopped else { return true }
+            let wasEarliest = state.timers.earliest.map { instant < $0 } ?? true
+            state.timers.insert(at: instant, action)
+            if !state.threadRunning {
+                startOrWakeThread(&state)
+            } else if wasEarliest {
+                // The thread may be asleep until a later instant: wake it to recompute its timeout.
+                Self.poke(state.wakePipe.write)
+            }
+            return false
+        }
+        // A stopped engine runs the action at once, so no one waits for a timer that never fires.
+        if runNow { action() }
     }
 
     // MARK: - Service
@@ -121,7 +138,7 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
             let sequence: UInt16
             if session.sharedIdentifier {
                 // Datagram socket: one identifier for all sessions, so the sequence must be free.
-                var candidate = state.nextSequence[session.tag, default: UInt16.random(in: 0...UInt16.max)]
+                var candidate = state.nextSequence[session.tag, default: UInt16.random(in: 0...UInt16.max, using: &state.random)]
                 var attempts = 0
                 while state.entries[EntryKey(tag: session.tag, identifier: session.identifier, sequence: candidate)] != nil {
                     candidate &+= 1
@@ -204,20 +221,34 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
             control.deallocate()
         }
         while true {
-            let (sockets, wake, stopped) = state.withLock { state in
-                (state.sockets.map { ($0.key, $0.value.socket) }, state.wakePipe.read, state.stopped)
+            let now = ContinuousClock.now
+            let (sockets, wake, stopped, due, next) = state.withLock { state in
+                let due = state.timers.popDue(now: now)
+                return (state.sockets.map { ($0.key, $0.value.socket) }, state.wakePipe.read, state.stopped, due, state.timers.earliest)
             }
+            for action in due { action() }
             if stopped {
-                state.withLock { state in
+                let pending: [@Sendable () -> Void] = state.withLock { state in
                     Glibc.close(state.wakePipe.read)
                     Glibc.close(state.wakePipe.write)
                     state.threadRunning = false
+                    // Whoever waits on a timer is told now rather than never.
+                    return state.timers.popDue(now: .now + .seconds(365 * 86_400))
                 }
+                for action in pending { action() }
                 return
             }
             var descriptors = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
             descriptors += sockets.map { pollfd(fd: $0.1.descriptor, events: Int16(POLLIN), revents: 0) }
-            let ready = poll(&descriptors, nfds_t(descriptors.count), -1)
+            // Milliseconds until the next timer, rounded up so the thread never wakes just early
+            // and spins; -1 (no timer) sleeps until a socket or the wake pipe has something.
+            var timeout: Int32 = -1
+            if let next {
+                let nanoseconds = max(0, (next - ContinuousClock.now).nanoseconds)
+                timeout = Int32(min(Int64(Int32.max), (nanoseconds + 999_999) / 1_000_000))
+            }
+            if !due.isEmpty { timeout = 0 }  // actions may have scheduled more: look again at once
+            let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
             if ready < 0 { continue }  // EINTR
             if descriptors[0].revents != 0 {
                 var drain = [UInt8](repeating: 0, count: 64)
@@ -301,6 +332,10 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
         var threadRunning = false
         var stopped = false
         var wakePipe: (read: Int32, write: Int32) = (-1, -1)
+        var timers = TimerHeap()
+        /// Seeded once from the system: `UInt16.random()` reads getrandom(2) on every call (one
+        /// syscall per session in a 1,024-target sweep).
+        var random = SplitMix64(seed: UInt64.random(in: 0...UInt64.max))
     }
 
     /// The engine's session: an identifier on one socket towards one destination.

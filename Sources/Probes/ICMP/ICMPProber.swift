@@ -40,8 +40,10 @@ public struct ICMPProber: Prober {
             echoOptions.source = source
         }
         let destination = ICMPDestination(address: resolved.ip, scopeID: Self.scopeID(of: resolved.address))
-        let collector = ReplyCollector { tally in Self.record(tally, metrics) }
-        Self.record(collector.tally, metrics)
+        // The counts are written when the handler takes its snapshot (at the end, or when the
+        // deadline cuts the probe off), not on every send and reply.
+        let collector = ReplyCollector(planned: options.packets)
+        metrics.recordAtSnapshot { set in Self.record(collector.tally, into: &set) }
 
         let setupStart = ContinuousClock.now
         let session: any EchoSession
@@ -55,23 +57,33 @@ public struct ICMPProber: Prober {
         Self.recordPhase("setup", (ContinuousClock.now - setupStart).inSeconds, metrics)
 
         context.log.log("sending \(options.packets) echo request\(options.packets == 1 ? "" : "s") to \(destination), \(options.payloadSize) bytes of data\(options.packets > 1 ? ", \(options.interval) apart" : "")")
-        let start = ContinuousClock.now
-        for index in 0..<options.packets {
-            let sendAt = start + options.interval.duration * index
-            if index > 0 {
-                guard sendAt < context.deadline else { break }
-                try? await Task.sleep(until: sendAt, clock: .continuous)
-                if Task.isCancelled || context.isExpired { break }
-            }
-            do {
+        // The first request goes now; the engine's thread sends the others on time and ends the
+        // wait at the deadline: no sleeping task or timer per packet (a 1,024-target sweep spent
+        // most of its CPU on those).
+        let log = context.log
+        let send: @Sendable (Int) -> Void = { index in
+            guard !collector.isFinished else { return }
+            do throws(ICMPError) {
                 try session.send()
-                collector.recordSent()
+                collector.recordAttempt(sent: true)
             } catch {
-                context.log.log("request \(index + 1): \(error.description)")
-                if index == 0 { context.log.fail(error.description) }
+                if index == 0 { log.fail(error.description) } else { log.log("request \(index + 1): \(error.description)") }
+                collector.recordAttempt(sent: false)
             }
         }
-        await collector.waitForReplies(until: context.deadline)
+        let start = ContinuousClock.now
+        send(0)
+        for index in 1..<max(1, options.packets) {
+            let due = start + options.interval.duration * index
+            guard due < context.deadline else {
+                // Past the deadline: never sent, so neither counted as sent nor as lost.
+                collector.recordAttempt(sent: false)
+                continue
+            }
+            engine.schedule(at: due) { send(index) }
+        }
+        engine.schedule(at: context.deadline) { collector.wake() }
+        await collector.waitForReplies()
 
         let tally = collector.tally
         let received = tally.rtts.count
@@ -93,8 +105,8 @@ public struct ICMPProber: Prober {
         metrics.gauge("probe_icmp_duration_seconds", seconds, help: "Duration of icmp request by phase", labels: ["phase": phase])
     }
 
-    /// Everything the tally says, as metrics: called on every send and reply.
-    static func record(_ tally: ReplyCollector.Tally, _ metrics: MetricsSink) {
+    /// Everything the tally says, as metrics.
+    static func record(_ tally: ReplyCollector.Tally, into metrics: inout MetricSet) {
         let received = tally.rtts.count
         metrics.gauge("probe_icmp_packets_sent", Double(tally.sent), help: "Echo requests sent")
         metrics.gauge("probe_icmp_packets_received", Double(received), help: "Echo requests answered (duplicates not counted)")
@@ -107,7 +119,7 @@ public struct ICMPProber: Prober {
             metrics.gauge("probe_icmp_reply_hop_limit", Double(hopLimit), help: "Replied packet hop limit (TTL for ipv4)")
         }
         guard let statistics = RTTStatistics(tally.rtts) else { return }
-        recordPhase("rtt", statistics.average, metrics)
+        metrics.gauge("probe_icmp_duration_seconds", statistics.average, help: "Duration of icmp request by phase", labels: ["phase": "rtt"])
         metrics.gauge("probe_icmp_rtt_min_seconds", statistics.minimum, help: "Shortest echo round trip in seconds")
         metrics.gauge("probe_icmp_rtt_avg_seconds", statistics.average, help: "Mean echo round trip in seconds")
         metrics.gauge("probe_icmp_rtt_max_seconds", statistics.maximum, help: "Longest echo round trip in seconds")

@@ -1,12 +1,14 @@
-import NIOCore
-import NIOPosix
 import Synchronization
 import VandineCore
 
-/// Collects one probe's echo replies as the engine's receive thread delivers them, and wakes the
-/// probe when every request sent so far has been answered.
+/// Collects one probe's echo replies as the engine's thread delivers them, and wakes the probe when
+/// every planned request has been sent (or refused) and every one sent has been answered.
 final class ReplyCollector: Sendable {
     struct Tally: Sendable {
+        /// Requests the probe means to send.
+        var planned = 0
+        /// Requests tried so far: sent or refused by the kernel.
+        var attempted = 0
         var sent = 0
         /// Round-trip times of the first reply to each request, in seconds, in arrival order.
         var rtts: [Double] = []
@@ -18,24 +20,31 @@ final class ReplyCollector: Sendable {
     private struct State {
         var tally = Tally()
         var waiter: CheckedContinuation<Void, Never>?
+        /// Set when the wait is over (answered, deadline or cancelled): later sends are skipped.
+        var finished = false
+
+        var isComplete: Bool { tally.attempted >= tally.planned && tally.rtts.count >= tally.sent }
     }
 
     private let state = Mutex(State())
-    /// Called after every change (send, reply, duplicate) with the new tally, under the collector's
-    /// lock so changes are reported in order; metrics are current when the deadline cuts the probe off.
-    private let onChange: @Sendable (Tally) -> Void
 
-    init(onChange: @escaping @Sendable (Tally) -> Void) {
-        self.onChange = onChange
+    init(planned: Int) {
+        state.withLock { $0.tally.planned = planned }
     }
 
     var tally: Tally { state.withLock { $0.tally } }
 
-    func recordSent() {
-        state.withLock { state in
-            state.tally.sent += 1
-            onChange(state.tally)
+    /// Whether the probe has stopped waiting: a paced send due after that is skipped.
+    var isFinished: Bool { state.withLock { $0.finished } }
+
+    /// Records one attempt to send: `sent` false when the kernel refused the packet.
+    func recordAttempt(sent: Bool) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.tally.attempted += 1
+            if sent { state.tally.sent += 1 }
+            return state.isComplete ? takeWaiter(&state) : nil
         }
+        waiter?.resume()
     }
 
     /// The engine's `onReply`: runs on its receive thread.
@@ -47,30 +56,28 @@ final class ReplyCollector: Sendable {
                 state.tally.rtts.append(reply.rtt.inSeconds)
             }
             if let hopLimit = reply.hopLimit { state.tally.hopLimit = hopLimit }
-            // Inside the lock: two changes reported out of order would leave a stale tally in the
-            // metrics (a reply and a send racing showed "4 received" for 5 answered requests).
-            onChange(state.tally)
-            guard state.tally.rtts.count >= state.tally.sent else { return nil }
-            defer { state.waiter = nil }
-            return state.waiter
+            return state.isComplete ? takeWaiter(&state) : nil
         }
         waiter?.resume()
     }
 
-    /// Returns when every request sent has its reply, at `deadline`, or when the task is
-    /// cancelled — whichever comes first.
-    func waitForReplies(until deadline: ContinuousClock.Instant) async {
-        let remaining = deadline - .now
-        guard remaining > .zero else { return }
-        // An event-loop timer, not a sleeping Task: NIO drops a cancelled timer at once (see
-        // `firstResult`).
-        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(remaining.nanoseconds)) {
-            self.wake()
-        }
+    private func takeWaiter(_ state: inout State) -> CheckedContinuation<Void, Never>? {
+        state.finished = true
+        defer { state.waiter = nil }
+        return state.waiter
+    }
+
+    /// Returns when every planned request was tried and every one sent has its reply, when
+    /// `wake()` is called (the engine's timer at the deadline), or when the task is cancelled —
+    /// whichever comes first.
+    func waitForReplies() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let done = state.withLock { state -> Bool in
-                    guard state.tally.rtts.count < state.tally.sent else { return true }
+                    guard !state.finished, !state.isComplete else {
+                        state.finished = true
+                        return true
+                    }
                     state.waiter = continuation
                     return false
                 }
@@ -79,11 +86,12 @@ final class ReplyCollector: Sendable {
         } onCancel: {
             wake()
         }
-        timer.cancel()
     }
 
-    private func wake() {
+    /// Ends the wait now (the deadline passed, or the probe was cancelled).
+    func wake() {
         state.withLock { state in
+            state.finished = true
             defer { state.waiter = nil }
             return state.waiter
         }?.resume()
