@@ -54,7 +54,7 @@ import Testing
         ("  http_post_body_file:\n    prober: http\n    timeout: 5s\n    http:\n      method: POST\n      body_file: \"/files/body.txt\"\n",
          "7:18: modules.http_post_body_file.http.body_file: cannot read file /files/body.txt"),
         ("  icmp_example:\n    prober: icmp\n    timeout: 5s\n",
-         "3:13: modules.icmp_example.prober: unknown prober icmp (known probers: dns, http, tcp)"),
+         "3:13: modules.icmp_example.prober: unknown prober icmp (known probers: dns, http, services, tcp)"),
     ])
     func unsupportedOptionsAreRefusedByName(_ module: String, _ expected: String) {
         do {

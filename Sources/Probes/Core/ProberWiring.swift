@@ -14,7 +14,8 @@ public struct ProberWiring: Sendable {
     }
 
     /// The exporter's standard probers, with the process's one curl engine (one thread, one multi
-    /// handle; started by the first request) for the http prober, run as a Service.
+    /// handle; started by the first request) for the http prober, run as a Service. The services
+    /// prober runs these same tcp, http and dns probers for each service.
     public static func standard() -> ProberWiring {
         let curl = CurlEngine.shared
         return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber()),
