@@ -50,7 +50,10 @@ import VandineCore
               query_type: A
           services:
             prober: services
-            timeout: 1s
+            timeout: 5s
+          within_3s:
+            prober: services
+            timeout: 3s
           one_at_a_time:
             prober: services
             timeout: 1s
@@ -84,7 +87,7 @@ import VandineCore
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let notAfter = Int(Date().timeIntervalSince1970) + 2 * 86400 + 1234
-        let certificate = try SelfSignedCertificate(notAfter: notAfter, in: directory)
+        let certificate = try await SelfSignedCertificate(notAfter: notAfter, in: directory)
         let serverTLS = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificate.certificate).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: certificate.key, format: .pem)))
@@ -118,11 +121,13 @@ import VandineCore
                   - {name: dns, port: \(dns.port), module: dns_a}
 
             """)
-        let result = try await Self.probe("box", config: config)
+        let result = try await Self.probe("box", module: "within_3s", config: config)
         let m = result.metrics
 
-        // The silent port holds its check until the one 1 s deadline and not past it (room for a loaded CI).
-        #expect(result.elapsed >= .milliseconds(950) && result.elapsed < .milliseconds(2500), "\(result.elapsed)")
+        // The silent port holds its check until the one 3 s deadline and not past it, with 1.5 s of
+        // room for a loaded CI. 3 s rather than 1 s: with the whole suite running in parallel on two
+        // cores, a TLS handshake here has been seen to need 1.7 s.
+        #expect(result.elapsed >= .milliseconds(2950) && result.elapsed < .milliseconds(4500), "\(result.elapsed)")
         #expect(!result.success)
         let expected: [(String, Int, Double)] = [("open", open.port, 1), ("closed", closed.port, 0), ("hung", hung.port, 0),
                                                  ("tls", tls.port, 1), ("web", web.port, 1), ("secure-web", secureWeb.port, 1),
@@ -130,11 +135,11 @@ import VandineCore
         for (service, port, up) in expected {
             #expect(m.sample(named: "vandine_service_up", labels: Self.labels(service, port)) == up, "\(service): \(result.log.entries)")
             let seconds = try #require(m.sample(named: "vandine_service_duration_seconds", labels: Self.labels(service, port)))
-            #expect(seconds >= 0 && seconds < 2.5, "\(service)")
+            #expect(seconds >= 0 && seconds < 4.5, "\(service)")
         }
         #expect(m.family(named: "vandine_service_up")?.samples.count == expected.count)
         let hungSeconds = try #require(m.sample(named: "vandine_service_duration_seconds", labels: Self.labels("hung", hung.port)))
-        #expect(hungSeconds >= 0.95)
+        #expect(hungSeconds >= 2.95)
 
         // The certificate's notAfter, as python wrote it, for both TLS services and no other.
         #expect(m.sample(named: "vandine_service_ssl_earliest_cert_expiry", labels: Self.labels("tls", tls.port)) == Double(notAfter))
@@ -148,11 +153,16 @@ import VandineCore
         // Why each service is down, prefixed with its name; the summary is the probe's reason.
         let log = result.log.entries
         #expect(log.contains { $0.contains("closed: down in ") && $0.contains("(module tcp_connect, target box:\(closed.port)): connect to 127.0.0.1:\(closed.port) failed: connection refused") }, "\(log)")
-        #expect(log.contains { $0.contains("hung: down in ") && $0.contains("(module ssh_banner, target box:\(hung.port)): no line matched \"^SSH-2\\\\.0-\" before the deadline") }, "\(log)")
+        // The tcp prober gives up at the deadline itself; on a loaded machine it may not have reported
+        // that within the grace, and the services prober cuts it off: both are the deadline.
+        #expect(log.contains { line in
+            line.contains("hung: down in ") && (line.hasSuffix("(module ssh_banner, target box:\(hung.port)): no line matched \"^SSH-2\\\\.0-\" before the deadline")
+                || line.hasSuffix("(module ssh_banner, target box:\(hung.port)): did not finish by the deadline"))
+        }, "\(log)")
         #expect(log.contains { $0.contains("web: up in ") && $0.contains("(module http_2xx, target http://box:\(web.port)/fixed)") }, "\(log)")
         #expect(result.log.failureReason == "2 of 7 services down: closed:\(closed.port), hung:\(hung.port)")
 
-        let promtool = try Command.run("promtool", ["check", "metrics"], input: ExpositionEncoder.encode(m.families))
+        let promtool = try await Command.runOffPool("promtool", ["check", "metrics"], input: ExpositionEncoder.encode(m.families))
         #expect(promtool.status == 0 && promtool.stdout.isEmpty && promtool.stderr.isEmpty, "\(promtool.stdout)\(promtool.stderr)")
     }
 
@@ -303,17 +313,17 @@ import VandineCore
         }
         let m = MetricSet(try ExpositionParser.parse(text))
         #expect(m.sample(named: "probe_success") == 0)
-        #expect(m.sample(named: "probe_timeout_seconds") == 1)
+        #expect(m.sample(named: "probe_timeout_seconds") == 5)
         #expect(m.sample(named: "vandine_service_up", labels: Self.labels("open", open.port)) == 1)
         #expect(m.sample(named: "vandine_service_up", labels: Self.labels("closed", closed.port)) == 0)
         #expect(text.contains("# HELP vandine_service_up Displays whether or not the service's probe was a success\n# TYPE vandine_service_up gauge\n"))
-        let promtool = try Command.run("promtool", ["check", "metrics"], input: text)
+        let promtool = try await Command.runOffPool("promtool", ["check", "metrics"], input: text)
         #expect(promtool.status == 0 && promtool.stdout.isEmpty && promtool.stderr.isEmpty, "\(promtool.stdout)\(promtool.stderr)")
 
         let debug = await handler.handle(ProbeRequest(target: "box", module: "services", debug: true), config: config)
         #expect(debug.body.contains("closed: down in "))
         #expect(debug.body.contains("connect to 127.0.0.1:\(closed.port) failed: connection refused"))
         #expect(debug.body.contains("1 of 2 services down: closed:\(closed.port): connect to 127.0.0.1:\(closed.port) failed: connection refused"))
-        #expect(debug.body.contains("prober: services\ntimeout: 1s\nservices:\n  concurrency: 16\n"))
+        #expect(debug.body.contains("prober: services\ntimeout: 5s\nservices:\n  concurrency: 16\n"))
     }
 }

@@ -10,7 +10,7 @@ public struct SelfSignedCertificate {
     /// The certificate's notAfter, in seconds since the epoch.
     public let notAfter: Int
 
-    public init(notAfter: Int, in directory: TemporaryDirectory) throws {
+    public init(notAfter: Int, in directory: TemporaryDirectory) async throws {
         certificate = directory.path + "/self-signed.crt"
         key = directory.path + "/self-signed.key"
         self.notAfter = notAfter
@@ -37,7 +37,7 @@ public struct SelfSignedCertificate {
             serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         """
         let file = try directory.write("make_self_signed.py", script)
-        let result = try Command.run("/usr/bin/python3", [file, String(notAfter), certificate, key])
+        let result = try await Command.runOffPool("/usr/bin/python3", [file, String(notAfter), certificate, key])
         guard result.status == 0 else {
             throw ExporterProcess.StartFailure(description: "making the self-signed certificate failed: \(result.stderr)")
         }

@@ -12,10 +12,10 @@ import VandineCore
 /// each service's outcome is logged prefixed with its name (with the reason when it is down), so
 /// `debug=true` shows which service failed and why.
 public struct ServicesProber: Prober {
-    /// How long past its deadline a service's probe may run to record what it measured (a prober
-    /// cut off at its deadline records what it has) before it counts as not finished: well inside
-    /// the handler's backstop grace, so the whole probe still ends before the backstop.
-    static let childGrace = Duration.milliseconds(50)
+    /// How long past its deadline a service's probe may run to report how it ended (a prober that
+    /// reaches its deadline logs why) before it counts as "did not finish by the deadline": half
+    /// the handler's backstop grace, so the services probe itself still ends before the backstop.
+    static let childGrace = ProbeHandler.backstopGrace / 2
 
     let probers: ProberRegistry
 
