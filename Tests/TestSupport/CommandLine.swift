@@ -9,13 +9,12 @@ public struct CommandResult: Sendable {
 }
 
 public enum Command {
-    /// ``run(_:_:input:)`` on a thread of its own: a test awaiting a slow child (seconds) must not
-    /// hold one of Swift's few cooperative threads, which the other tests' probes run on.
+    /// ``run(_:_:input:)`` on a thread of its own: the caller's task waits without holding one of
+    /// Swift's cooperative threads (two on a 2-core machine), so probes running in parallel tests
+    /// are not starved while a slow tool (python, openssl) runs.
     public static func runOffPool(_ executable: String, _ arguments: [String], input: String? = nil) async throws -> CommandResult {
         try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try run(executable, arguments, input: input) })
-            }.start()
+            Thread { continuation.resume(with: Result { try run(executable, arguments, input: input) }) }.start()
         }
     }
 

@@ -17,12 +17,17 @@ public struct ProberRegistry: Sendable {
     public var http: any Prober
     public var dns: any Prober
     public var icmp: any Prober
+    public var services: any Prober
 
-    public init(tcp: any Prober, http: any Prober, dns: any Prober, icmp: any Prober) {
+    /// Without `services`, the services prober runs the given tcp, http and dns probers for each
+    /// service (so a registry of fakes probes services with the fakes too).
+    public init(tcp: any Prober, http: any Prober, dns: any Prober, icmp: any Prober, services: (any Prober)? = nil) {
         self.tcp = tcp
         self.http = http
         self.dns = dns
         self.icmp = icmp
+        self.services = NestedServicesRefusal()
+        self.services = services ?? ServicesProber(probers: self)
     }
 
     public func prober(for options: ProberOptions) -> any Prober {
@@ -31,6 +36,7 @@ public struct ProberRegistry: Sendable {
         case .http: http
         case .dns: dns
         case .icmp: icmp
+        case .services: services
         }
     }
 }

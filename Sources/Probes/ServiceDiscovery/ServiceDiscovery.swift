@@ -25,12 +25,7 @@ public enum ServiceDiscovery {
             }
             for service in device.services {
                 guard let module = service.module ?? defaultServiceModule, let options = config.modules[module]?.options else { continue }
-                let target: String
-                switch options.targetForm {
-                case .host: target = device.name
-                case .hostPort: target = "\(device.name):\(service.port)"
-                case .url: target = "\(service.https ? "https" : "http")://\(device.name):\(service.port)\(service.path ?? "/")"
-                }
+                let target = target(of: service, on: device, form: options.targetForm)
                 var labels = base
                 labels["__param_target"] = target
                 labels["__param_module"] = module
@@ -40,6 +35,17 @@ public enum ServiceDiscovery {
             }
         }
         return groups
+    }
+
+    /// The `/probe` target that checks `service` with a module whose targets are written in `form`:
+    /// `device:port`, or `http(s)://device:port/path` for URL-form modules. The services prober
+    /// probes each service at this same target.
+    public static func target(of service: ServiceConfig, on device: DeviceConfig, form: TargetForm) -> String {
+        switch form {
+        case .host: device.name
+        case .hostPort: "\(device.name):\(service.port)"
+        case .url: "\(service.https ? "https" : "http")://\(device.name):\(service.port)\(service.path ?? "/")"
+        }
     }
 
     /// The module a service without `module:` is checked with: `tcp_connect` when defined, else the

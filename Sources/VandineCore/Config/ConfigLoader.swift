@@ -24,11 +24,17 @@ public struct ConfigLoader: Sendable {
 
         var config = ExporterConfig()
         if let modules = root["modules"] {
-            for (key, value) in try modules.anyMapping().entries {
+            let entries = try modules.anyMapping().entries
+            // Read first, so that options naming another module can check it whatever the order.
+            var probers: [String: String] = [:]
+            for (key, value) in entries {
+                if let prober = try? value.anyMapping()["prober"], let name = try? prober.string() { probers[key.string] = name }
+            }
+            for (key, value) in entries {
                 guard Self.isValidModuleName(key.string) else {
                     throw key.node.error("module name must match [A-Za-z_][A-Za-z0-9_-]*, got \"\(key.string)\"")
                 }
-                config.modules[key.string] = try Self.module(named: key.string, from: value, secrets: secrets)
+                config.modules[key.string] = try Self.module(named: key.string, from: value, secrets: secrets, moduleProbers: probers)
             }
         }
         var firstUse: [String: String] = [:]
@@ -64,7 +70,8 @@ public struct ConfigLoader: Sendable {
     /// Keys a module may have besides its prober's section.
     static let moduleKeys: Set<String> = ["prober", "timeout", "interval"]
 
-    static func module(named name: String, from node: ConfigNode, secrets: SecretReader) throws(ConfigError) -> ModuleConfig {
+    static func module(named name: String, from node: ConfigNode, secrets: SecretReader,
+                       moduleProbers: [String: String] = [:]) throws(ConfigError) -> ModuleConfig {
         let sectionNames = Set(ProberOptions.sections.map { $0.proberName })
         let map = try node.mapping(allowedKeys: moduleKeys.union(sectionNames))
         let proberNode = try map.required("prober")
@@ -75,7 +82,8 @@ public struct ConfigLoader: Sendable {
         for (key, value) in map.entries where sectionNames.contains(key.string) && key.string != proberName && !value.isNull {
             throw key.node.error("\(key.string) options need prober \(key.string), this module uses \(proberName)")
         }
-        let options = try section.parse(map[proberName], context: ModuleParseContext(secrets: secrets, module: node)).wrapped
+        let parseContext = ModuleParseContext(secrets: secrets, module: node, moduleProbers: moduleProbers)
+        let options = try section.parse(map[proberName], context: parseContext).wrapped
         var module = ModuleConfig(name: name, options: options)
         if let timeout = map["timeout"] {
             module.timeout = try positive(timeout)
@@ -124,6 +132,20 @@ public struct ConfigLoader: Sendable {
                 device.labels[key.string] = try value.string()
             }
         }
+        // Services before modules: a module's problem hook may look at them (the services prober).
+        if let services = map["services"] {
+            var firstUse: [String: String] = [:]
+            for item in try services.list() {
+                let service = try service(from: item, modules: modules)
+                let key = "\(service.port) \(service.name)"
+                if let first = firstUse[key] {
+                    throw try item.mapping(allowedKeys: serviceKeys).required("name")
+                        .error("duplicate service \"\(service.name)\" on port \(service.port) (first listed at \(first)): the services prober labels its series by service and port")
+                }
+                firstUse[key] = item.path
+                device.services.append(service)
+            }
+        }
         if let list = map["modules"] {
             for item in try list.list() {
                 let reference = try item.nonEmptyString()
@@ -137,11 +159,6 @@ public struct ConfigLoader: Sendable {
             }
         }
         if let ssh = map["ssh"] { device.ssh = try sshSettings(from: ssh, secrets: secrets) }
-        if let services = map["services"] {
-            for item in try services.list() {
-                device.services.append(try service(from: item, modules: modules))
-            }
-        }
         return device
     }
 
@@ -165,14 +182,19 @@ public struct ConfigLoader: Sendable {
         return ssh
     }
 
+    static let serviceKeys: Set<String> = ["name", "port", "module", "path", "https"]
+
     static func service(from node: ConfigNode, modules: [String: ModuleConfig]) throws(ConfigError) -> ServiceConfig {
-        let map = try node.mapping(allowedKeys: ["name", "port", "module", "path", "https"])
+        let map = try node.mapping(allowedKeys: serviceKeys)
         var service = ServiceConfig(name: try map.required("name").nonEmptyString(),
                                     port: try map.required("port").int(in: 1...65535))
         if let moduleNode = map["module"] {
             let name = try moduleNode.nonEmptyString()
-            guard modules[name] != nil else {
+            guard let module = modules[name] else {
                 throw moduleNode.error("unknown module \(moduleNode.quotedValue) (defined modules: \(modules.keys.sorted().joined(separator: ", ")))")
+            }
+            guard type(of: module.options.section).canCheckService else {
+                throw moduleNode.error("module \(moduleNode.quotedValue) uses the \(module.prober) prober, which cannot check a service (a service needs a \(ProberOptions.serviceProbers) module)")
             }
             service.module = name
         }

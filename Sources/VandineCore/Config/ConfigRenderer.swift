@@ -56,6 +56,8 @@ public enum ConfigRenderer {
             for service in device.services {
                 out += "  - name: \(quote(service.name))\n    port: \(service.port)\n"
                 if let module = service.module { out += "    module: \(quote(module))\n" }
+                if let path = service.path { out += "    path: \(quote(path))\n" }
+                if service.https { out += "    https: true\n" }
             }
         }
         return out

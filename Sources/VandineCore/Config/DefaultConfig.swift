@@ -32,12 +32,15 @@ public enum DefaultConfig {
             dns:
               query_name: localhost
               query_type: A
+          services:
+            prober: services
+            timeout: 5s
         devices:
           - name: localhost
             address: 127.0.0.1
             labels:
               role: self
-            modules: [icmp]
+            modules: [icmp, services]
             services:
               - name: ssh
                 port: 22

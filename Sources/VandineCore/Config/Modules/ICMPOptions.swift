@@ -15,6 +15,8 @@
 public struct ICMPOptions: ProberOptionsSection {
     public static let proberName = "icmp"
     public static let targetForm = TargetForm.host
+    /// A service is a port; ICMP has none.
+    public static let canCheckService = false
 
     public var ipProtocol: IPProtocolPreference
     /// Local address to send from.

@@ -1,4 +1,4 @@
-/// The options of one prober: its section of a module (`tcp:`, `http:`, `dns:`), parsed from
+/// The options of one prober: its section of a module (`tcp:`, `http:`, `dns:`, `services:`), parsed from
 /// ``ConfigNode`` with exact errors and rendered back for `/config` and `debug=true`.
 public protocol ProberOptionsSection: Sendable, Equatable {
     /// The prober's name after `prober:`, which is also the key of its section.
@@ -14,6 +14,9 @@ public protocol ProberOptionsSection: Sendable, Equatable {
     func problem(probing device: DeviceConfig) -> String?
     /// Why these options cannot work within a module timeout of `timeout`, or nil.
     func problem(withTimeout timeout: PrometheusDuration) -> String?
+    /// Whether a device's service (an entry under `services:`) may name a module of this prober:
+    /// the prober then checks the service's port (or URL). Default true.
+    static var canCheckService: Bool { get }
     /// These options wrapped in their ``ProberOptions`` case.
     var wrapped: ProberOptions { get }
 }
@@ -21,6 +24,7 @@ public protocol ProberOptionsSection: Sendable, Equatable {
 extension ProberOptionsSection {
     public func problem(probing device: DeviceConfig) -> String? { nil }
     public func problem(withTimeout timeout: PrometheusDuration) -> String? { nil }
+    public static var canCheckService: Bool { true }
 }
 
 /// How a prober's targets are written.
@@ -41,6 +45,7 @@ public enum ProberOptions: Sendable, Equatable {
     case http(HTTPOptions)
     case dns(DNSOptions)
     case icmp(ICMPOptions)
+    case services(ServicesOptions)
 
     /// Every options type, for parsing by prober name.
     static let sections: [any ProberOptionsSection.Type] = [
@@ -48,6 +53,7 @@ public enum ProberOptions: Sendable, Equatable {
         HTTPOptions.self,
         DNSOptions.self,
         ICMPOptions.self,
+        ServicesOptions.self,
     ]
 
     /// The payload, whatever its prober.
@@ -57,6 +63,7 @@ public enum ProberOptions: Sendable, Equatable {
         case let .http(options): options
         case let .dns(options): options
         case let .icmp(options): options
+        case let .services(options): options
         }
     }
 
@@ -68,6 +75,13 @@ public enum ProberOptions: Sendable, Equatable {
 
     /// The known prober names, sorted, for error messages.
     public static var proberNames: [String] { sections.map { $0.proberName }.sorted() }
+
+    /// The probers whose modules may check a device's service, for error messages: `dns, http or tcp`.
+    public static var serviceProbers: String {
+        let names = sections.filter { $0.canCheckService }.map { $0.proberName }.sorted()
+        guard let last = names.last else { return "none" }
+        return names.count == 1 ? last : names.dropLast().joined(separator: ", ") + " or " + last
+    }
 
     /// The options type of the prober called `name`.
     static func section(named name: String) -> (any ProberOptionsSection.Type)? {
