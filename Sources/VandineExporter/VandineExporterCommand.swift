@@ -65,6 +65,13 @@ struct VandineExporterCommand: AsyncParsableCommand {
         let wiring = ProberWiring.standard()
         let handler = ProbeHandler(probers: wiring.registry, logger: logger)
         let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger)
+        // The LAN discovery sweep runs on the wiring's ICMP engine, after the prober services.
+        var proberServices = wiring.services
+        if let discovery = wiring.discoveryService(config: config, results: state.discovery, logger: logger) {
+            proberServices.append(discovery)
+        } else if config.current.discovery != nil {
+            logger.warning("discovery is configured but this build has no ICMP engine: no sweep runs")
+        }
         let address = ListenAddress(listenAddress)!
         let app = try buildApplication(state: state, webConfig: webConfig, listen: address)
         logger.info("starting vandine-exporter", metadata: [
@@ -74,7 +81,7 @@ struct VandineExporterCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             // Array order is start order: prober services first, the HTTP server after them, so it
             // stops first on shutdown.
-            services: wiring.services.map { .init(service: $0) }
+            services: proberServices.map { .init(service: $0) }
                 + [.init(service: app), .init(service: SignalReloadService { state.reload() })],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -7,12 +7,16 @@ public struct ExporterConfig: Sendable, Equatable {
     public var devices: [DeviceConfig]
     /// Ad-hoc `/probe` targets allowed besides the configured devices.
     public var allowedTargets: TargetAllowlist
+    /// The LAN discovery sweep, when configured. Addresses inside its networks are also allowed
+    /// `/probe` targets.
+    public var discovery: DiscoveryConfig?
 
     public init(modules: [String: ModuleConfig] = [:], devices: [DeviceConfig] = [],
-                allowedTargets: TargetAllowlist = .init()) {
+                allowedTargets: TargetAllowlist = .init(), discovery: DiscoveryConfig? = nil) {
         self.modules = modules
         self.devices = devices
         self.allowedTargets = allowedTargets
+        self.discovery = discovery
     }
 
     /// The device with this name or address, if any.
