@@ -60,8 +60,10 @@ public struct EchoSweep: Sendable {
             }
             let session: any EchoSession
             do {
+                let timeout = self.timeout
                 session = try engine.openSession(to: ICMPDestination(address: address), options: options) { reply in
-                    replies.record(address, rtt: reply.rtt)
+                    // A reply later than the timeout does not count, even if its session was still open.
+                    if reply.rtt <= timeout { replies.record(address, rtt: reply.rtt) }
                 }
             } catch {
                 if case .sendFailed = error {
@@ -91,6 +93,9 @@ public struct EchoSweep: Sendable {
                 if finished == nil, Task.isCancelled { result.cancelled = true }
             }
         }
+        // Closed before reading, so no reply lands after the answer is taken.
+        for entry in open { entry.session.close() }
+        open.removeAll()
         result.answered = replies.snapshot
         return result
     }
