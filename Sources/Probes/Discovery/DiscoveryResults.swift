@@ -86,6 +86,9 @@ public final class DiscoveryResults: Sendable {
                 }
             }
             changes.forgotten = Self.expire(&state.hosts, networks: networks, keepVanished: keepVanished, now: now)
+            // A host of a network no longer configured is forgotten, not reported as vanished.
+            let forgotten = Set(changes.forgotten.map(\.address))
+            changes.vanished.removeAll { forgotten.contains($0.address) }
             state.lastSweep = summary
             let inOrder: (DiscoveredHost, DiscoveredHost) -> Bool = { addressOrder($0.address, $1.address) }
             changes.appeared.sort(by: inOrder)

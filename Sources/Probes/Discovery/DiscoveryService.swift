@@ -23,7 +23,7 @@ public final class DiscoveryService: Service, Sendable {
     let now: @Sendable () -> Double
 
     /// How often the config is looked at between sweeps.
-    static let configCheckInterval = Duration.seconds(5)
+    let configCheckInterval: Duration
     /// Most reverse lookups in flight at once.
     static let concurrentLookups = 4
     /// One thread for the neighbour-table dump, which blocks (briefly) in `recv`.
@@ -36,7 +36,8 @@ public final class DiscoveryService: Service, Sendable {
     public init(config: ReloadableConfig<ExporterConfig>, engine: any ICMPEchoing, results: DiscoveryResults,
                 neighbours: any NeighbourTableReading = NetlinkNeighbourTable(),
                 names: any HostNameResolving = ReverseResolver(), logger: Logger,
-                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                configCheckInterval: Duration = .seconds(5)) {
         self.config = config
         self.engine = engine
         self.results = results
@@ -44,6 +45,7 @@ public final class DiscoveryService: Service, Sendable {
         self.names = names
         self.logger = logger
         self.now = now
+        self.configCheckInterval = configCheckInterval
     }
 
     public func run() async throws {
@@ -60,13 +62,13 @@ public final class DiscoveryService: Service, Sendable {
                     logger.info("discovery is no longer configured; discovered hosts forgotten")
                 }
                 last = nil
-                try? await Task.sleep(for: Self.configCheckInterval)
+                try? await Task.sleep(for: configCheckInterval)
                 continue
             }
             if let last, last.networks == discovery.networks {
                 let due = last.started + discovery.interval.duration
                 if ContinuousClock.now < due {
-                    try? await Task.sleep(until: min(due, .now + Self.configCheckInterval), clock: .continuous)
+                    try? await Task.sleep(until: min(due, .now + configCheckInterval), clock: .continuous)
                     continue
                 }
             }

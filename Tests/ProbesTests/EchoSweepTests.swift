@@ -1,0 +1,115 @@
+import Testing
+@testable import Probes
+import VandineCore
+
+/// The paced sweep against the fake engine: who answers is scripted, the rate is measured.
+@Suite struct EchoSweepTests {
+    static func addresses(_ count: Int, base: String = "10.9.0.0/24") -> [IPAddress] {
+        Array(IPNetwork(base)!.hostAddresses(limit: 65_536)!.prefix(count))
+    }
+
+    @Test func onlyScriptedHostsAnswerAndEveryAddressGetsOneRequest() async {
+        let addresses = Self.addresses(20)
+        let up: Set = [addresses[2], addresses[7], addresses[19]]
+        let fake = scriptedEngine(up: up)
+        let result = await EchoSweep(engine: fake, packetsPerSecond: 1000, timeout: .milliseconds(300)).run(addresses)
+        #expect(Set(result.answered.keys) == up)
+        #expect(result.sent == 20)
+        #expect(result.isComplete)
+        for address in addresses { #expect(fake.sent(to: ICMPDestination(address: address)) == 1) }
+        #expect(fake.openSessions == 0, "every session is closed when the sweep ends")
+    }
+
+    @Test func theRateBoundHoldsInEveryWindow() async throws {
+        let rate = 100
+        let addresses = Self.addresses(60)
+        let engine = RecordingEchoEngine(scriptedEngine(up: []))
+        let started = ContinuousClock.now
+        _ = await EchoSweep(engine: engine, packetsPerSecond: rate, timeout: .milliseconds(50)).run(addresses)
+        let sends = engine.sent.map(\.at)
+        try #require(sends.count == 60)
+        let spacing = Duration.milliseconds(10)
+        // No two requests closer than 1/rate (recorded just after each left: allow 0.5 ms of jitter).
+        let gaps = zip(sends.dropFirst(), sends).map { $0 - $1 }
+        #expect(gaps.min()! >= spacing - .microseconds(500), "closest two requests: \(gaps.min()!)")
+        // In any 250 ms window at most rate × 0.25 + 1 requests.
+        for (index, first) in sends.enumerated() {
+            let inWindow = sends[index...].prefix { $0 - first < .milliseconds(250) }.count
+            #expect(inWindow <= 26)
+        }
+        let span = sends.last! - sends.first!
+        #expect(span >= spacing * 59 - .milliseconds(1))
+        // And it is a bound, not a crawl: 60 requests at 100/s take well under 3 s even on a busy machine.
+        #expect(ContinuousClock.now - started < .seconds(3), "sweep took \(ContinuousClock.now - started)")
+    }
+
+    @Test func aReplyAfterTheTimeoutDoesNotCount() async {
+        let fast = ip("10.9.0.1"), slow = ip("10.9.0.2")
+        var script = FakeEchoEngine.Script()
+        script.delay = { destination, _ in destination.address == slow ? .milliseconds(400) : .milliseconds(5) }
+        let fake = FakeEchoEngine(script)
+        let result = await EchoSweep(engine: fake, packetsPerSecond: 1000, timeout: .milliseconds(100)).run([fast, slow])
+        #expect(Array(result.answered.keys) == [fast])
+        #expect(result.answered[fast]! < .milliseconds(100))
+    }
+
+    @Test func theSweepEndsAsSoonAsEveryAddressAnswered() async {
+        let addresses = Self.addresses(5)
+        let started = ContinuousClock.now
+        let result = await EchoSweep(engine: scriptedEngine(up: Set(addresses)), packetsPerSecond: 1000, timeout: .seconds(30))
+            .run(addresses)
+        #expect(result.answered.count == 5)
+        #expect(ContinuousClock.now - started < .seconds(10), "it did not wait out the 30 s timeout")
+    }
+
+    @Test func sweepsDoNotHoldCooperativeThreads() async {
+        // Eight sweeps of 1 s each (11 requests at 10/s) at once, more than the machine's cooperative
+        // threads: if waiting blocked a thread they would run in turns and take several seconds.
+        let started = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    let addresses = Self.addresses(11, base: "10.9.\(index).0/24")
+                    _ = await EchoSweep(engine: scriptedEngine(up: []), packetsPerSecond: 10, timeout: .milliseconds(20)).run(addresses)
+                }
+            }
+        }
+        let took = ContinuousClock.now - started
+        #expect(took >= .seconds(1))
+        #expect(took < .seconds(3), "8 concurrent 1 s sweeps took \(took)")
+    }
+
+    @Test func noSocketMeansNoResult() async {
+        var script = FakeEchoEngine.Script()
+        script.openError = .notPermitted("no ICMP socket: set net.ipv4.ping_group_range or grant CAP_NET_RAW")
+        let result = await EchoSweep(engine: FakeEchoEngine(script), packetsPerSecond: 1000, timeout: .seconds(1))
+            .run(Self.addresses(3))
+        #expect(result.fatalError == .notPermitted("no ICMP socket: set net.ipv4.ping_group_range or grant CAP_NET_RAW"))
+        #expect(!result.isComplete)
+        #expect(result.sent == 0)
+    }
+
+    @Test func aSweepWhoseEveryRequestIsRefusedIsNotComplete() async {
+        var script = FakeEchoEngine.Script()
+        script.sendError = .sendFailed("network is unreachable")
+        let fake = FakeEchoEngine(script)
+        let result = await EchoSweep(engine: fake, packetsPerSecond: 1000, timeout: .seconds(1)).run(Self.addresses(4))
+        #expect(result.sendFailures == 4)
+        #expect(result.firstSendError == .sendFailed("network is unreachable"))
+        #expect(!result.isComplete, "a down interface must not make every host vanish")
+        #expect(fake.openSessions == 0)
+    }
+
+    @Test func cancellingStopsTheSweepAndClosesItsSessions() async {
+        let fake = scriptedEngine(up: [])
+        let addresses = Self.addresses(200)
+        let task = Task { await EchoSweep(engine: fake, packetsPerSecond: 20, timeout: .seconds(5)).run(addresses) }
+        // Wait until it is under way (a few requests sent), then cancel.
+        while addresses.prefix(3).contains(where: { fake.sent(to: ICMPDestination(address: $0)) == 0 }) { await Task.yield() }
+        task.cancel()
+        let result = await task.value
+        #expect(result.cancelled)
+        #expect(result.sent < 200)
+        #expect(fake.openSessions == 0)
+    }
+}
