@@ -138,6 +138,8 @@ import Testing
          "vandine.yml:9:12: discovery.timeout: must be a duration like 500ms, 10s or 1m30s, got soon"),
         ("discovery:\n  networks: [10.0.0.0/24]\n  interval: 10s\n  timeout: 10s\n  modules: []\n",
          "vandine.yml:10:12: discovery.timeout: must be shorter than interval 10s, got 10s"),
+        ("discovery:\n  networks: [10.0.0.0/32]\n  interval: 1s\n  modules: []\n",
+         "vandine.yml:9:13: discovery.interval: must be longer than the timeout (1s), got 1s"),
         ("discovery:\n  networks: [10.0.0.0/22]\n  interval: 5s\n  modules: []\n",
          "vandine.yml:9:13: discovery.interval: a sweep of 1022 addresses at 200 packets per second plus the 1s timeout takes 6s105ms, longer than interval 5s: raise interval or packets_per_second"),
         ("discovery:\n  networks: [10.0.0.0/24]\n  keep_vanished: -1h\n  modules: []\n",

@@ -26,8 +26,11 @@ extension DiscoveryConfig {
             config.networks.append(network)
         }
 
-        if let timeout = map["timeout"], config.timeout >= config.interval {
-            throw timeout.error("must be shorter than interval \(config.interval), got \(timeout.quotedValue)")
+        if config.timeout >= config.interval {
+            if let timeout = map["timeout"] {
+                throw timeout.error("must be shorter than interval \(config.interval), got \(timeout.quotedValue)")
+            }
+            throw (map["interval"] ?? node).error("must be longer than the timeout (\(config.timeout)), got \(config.interval)")
         }
         let sweep = config.minimumSweepDuration
         if sweep > config.interval.duration {

@@ -6,7 +6,7 @@ import VandineCore
 /// Reverse names: the real getnameinfo on a loopback address (answered from /etc/hosts, no DNS
 /// traffic), and the time bound with a scripted lookup that hangs. Serialized: the hanging lookups
 /// hold the resolver's pool threads until each test releases them.
-@Suite(.serialized) struct ReverseResolverTests {
+@Suite(.serialized) struct DiscoveryReverseResolverTests {
     @Test func loopbackHasItsHostsFileName() async {
         #expect(await ReverseResolver().name(for: ip("127.0.0.1")) == .name("localhost"))
     }

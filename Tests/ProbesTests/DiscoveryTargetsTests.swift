@@ -3,7 +3,7 @@ import Testing
 import VandineCore
 
 /// Discovered hosts on `/sd` and as `/probe` targets.
-@Suite struct DiscoveredTargetsTests {
+@Suite struct DiscoveryTargetsTests {
     static let config = try! ConfigLoader(environment: [:]).parse(yaml: """
         modules:
           ping_like:

@@ -3,7 +3,7 @@ import Testing
 import VandineCore
 
 /// The paced sweep against the fake engine: who answers is scripted, the rate is measured.
-@Suite struct EchoSweepTests {
+@Suite struct DiscoveryEchoSweepTests {
     static func addresses(_ count: Int, base: String = "10.9.0.0/24") -> [IPAddress] {
         Array(IPNetwork(base)!.hostAddresses(limit: 65_536)!.prefix(count))
     }
