@@ -20,7 +20,7 @@ import VandineCore
             discovery:
               networks: [\(networks)]
               interval: 1h
-              timeout: 200ms
+              timeout: 1s  # long enough for the fake's 1 ms replies on a loaded machine
               packets_per_second: 1000
               modules: [ping_like]
               keep_vanished: 1h
