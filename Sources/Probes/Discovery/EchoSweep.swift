@@ -1,8 +1,8 @@
 import Synchronization
 import VandineCore
 
-/// One sweep: one echo session and one echo request per address, sent at most
-/// `packetsPerSecond` a second (``PacketPacer``), each address answering within `timeout` of its
+/// One sweep: one echo session and one echo request per address, sent at `packetsPerSecond` a
+/// second with bursts bounded by ``PacketPacer``, each address answering within `timeout` of its
 /// request. Sessions are closed as soon as they answered or timed out, so only about
 /// rate × timeout are open at once. Never blocks a thread: sends are non-blocking calls into the
 /// engine, waits are `Task.sleep` and continuations.

@@ -9,7 +9,8 @@ public struct DiscoveryConfig: Sendable, Equatable {
     public var interval: PrometheusDuration
     /// How long each address has to answer its one echo request.
     public var timeout: PrometheusDuration
-    /// Most echo requests sent per second (the sweep never sends two closer than 1/rate apart).
+    /// Echo requests sent per second on average; in any window of `w` seconds at most
+    /// `rate × w + max(2, rate / 20)` leave (a late wake-up is caught up in a short burst).
     public var packetsPerSecond: Int
     /// Most addresses one network may span; a larger network is a load error.
     public var maxAddresses: Int
