@@ -65,6 +65,8 @@ struct ServeCommand: AsyncParsableCommand {
         let wiring = ProberWiring.standard(icmp: icmp)
         let handler = ProbeHandler(probers: wiring.registry, logger: logger)
         let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger)
+        // The LAN discovery sweep runs on the wiring's ICMP engine, after the prober services.
+        let proberServices = wiring.services + [wiring.discoveryService(config: config, results: state.discovery, logger: logger)]
         let address = ListenAddress(listenAddress)!
         let app = try buildApplication(state: state, webConfig: webConfig, listen: address)
         logger.info("starting vandine-exporter", metadata: [
@@ -74,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             // Array order is start order: prober services first, the HTTP server after them, so it
             // stops first on shutdown.
-            services: wiring.services.map { .init(service: $0) }
+            services: proberServices.map { .init(service: $0) }
                 + [.init(service: app), .init(service: SignalReloadService { state.reload() })],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -1,4 +1,5 @@
 import CurlClient
+import Logging
 import ServiceLifecycle
 import VandineCore
 
@@ -7,10 +8,20 @@ import VandineCore
 public struct ProberWiring: Sendable {
     public let registry: ProberRegistry
     public let services: [any Service]
+    /// The process's ICMP engine, shared by the icmp prober and the discovery sweep.
+    public let echo: any ICMPEchoing
 
-    public init(registry: ProberRegistry, services: [any Service]) {
+    public init(registry: ProberRegistry, services: [any Service], echo: any ICMPEchoing) {
         self.registry = registry
         self.services = services
+        self.echo = echo
+    }
+
+    /// The discovery sweep on this wiring's ICMP engine, to run as a Service after ``services``
+    /// (the engine must be up first). It idles while the config has no `discovery:` section.
+    public func discoveryService(config: ReloadableConfig<ExporterConfig>, results: DiscoveryResults,
+                                 logger: Logger) -> DiscoveryService {
+        DiscoveryService(config: config, engine: echo, results: results, logger: logger)
     }
 
     /// The exporter's standard probers, with the process's long-lived engines run as Services: the
@@ -21,6 +32,6 @@ public struct ProberWiring: Sendable {
         let curl = CurlEngine.shared
         return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber(),
                                                      icmp: ICMPProber(engine: icmp)),
-                            services: [curl, icmp])
+                            services: [curl, icmp], echo: icmp)
     }
 }

@@ -20,7 +20,7 @@ public struct ConfigLoader: Sendable {
     public func parse(yaml: String, file: String, baseDirectory: String = "") throws(ConfigError) -> ExporterConfig {
         let secrets = SecretReader(environment: environment, baseDirectory: baseDirectory)
         let root = try ConfigNode.parse(yaml: yaml, file: file)
-            .mapping(allowedKeys: ["modules", "devices", "allowed_targets", "icmp"])
+            .mapping(allowedKeys: ["modules", "devices", "allowed_targets", "icmp", "discovery"])
 
         var config = ExporterConfig()
         if let modules = root["modules"] {
@@ -62,6 +62,9 @@ public struct ConfigLoader: Sendable {
             }
         }
         if let icmp = root["icmp"] { config.icmp = try ICMPSettings.parse(icmp) }
+        if let discovery = root["discovery"] {
+            config.discovery = try DiscoveryConfig.parse(discovery, modules: config.modules)
+        }
         return config
     }
 
@@ -122,15 +125,7 @@ public struct ConfigLoader: Sendable {
         }
         var device = DeviceConfig(name: name, address: address)
         if let labels = map["labels"] {
-            for (key, value) in try labels.anyMapping().entries {
-                guard isValidLabelName(key.string), !key.string.hasPrefix("__") else {
-                    throw key.node.error("invalid label name \"\(key.string)\" (must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __)")
-                }
-                guard !ServiceDiscoveryLabels.reserved.contains(key.string) else {
-                    throw key.node.error("label name \"\(key.string)\" is reserved: /sd sets it itself (reserved: \(ServiceDiscoveryLabels.reserved.sorted().joined(separator: ", ")))")
-                }
-                device.labels[key.string] = try value.string()
-            }
+            device.labels = try Self.labels(from: labels, reserved: ServiceDiscoveryLabels.reserved)
         }
         // Services before modules: a module's problem hook may look at them (the services prober).
         if let services = map["services"] {
@@ -160,6 +155,22 @@ public struct ConfigLoader: Sendable {
         }
         if let ssh = map["ssh"] { device.ssh = try sshSettings(from: ssh, secrets: secrets) }
         return device
+    }
+
+    /// A `labels:` mapping for `/sd`: valid Prometheus names, none starting with `__`, none that
+    /// `/sd` sets itself (`reserved`).
+    static func labels(from node: ConfigNode, reserved: Set<String>) throws(ConfigError) -> [String: String] {
+        var labels: [String: String] = [:]
+        for (key, value) in try node.anyMapping().entries {
+            guard isValidLabelName(key.string), !key.string.hasPrefix("__") else {
+                throw key.node.error("invalid label name \"\(key.string)\" (must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __)")
+            }
+            guard !reserved.contains(key.string) else {
+                throw key.node.error("label name \"\(key.string)\" is reserved: /sd sets it itself (reserved: \(reserved.sorted().joined(separator: ", ")))")
+            }
+            labels[key.string] = try value.string()
+        }
+        return labels
     }
 
     static func sshSettings(from node: ConfigNode, secrets: SecretReader) throws(ConfigError) -> SSHSettings {

@@ -9,13 +9,17 @@ public struct ExporterConfig: Sendable, Equatable {
     public var allowedTargets: TargetAllowlist
     /// How the ICMP engine opens its sockets.
     public var icmp: ICMPSettings
+    /// The LAN discovery sweep, when configured. Addresses inside its networks are also allowed
+    /// `/probe` targets.
+    public var discovery: DiscoveryConfig?
 
     public init(modules: [String: ModuleConfig] = [:], devices: [DeviceConfig] = [],
-                allowedTargets: TargetAllowlist = .init(), icmp: ICMPSettings = .init()) {
+                allowedTargets: TargetAllowlist = .init(), icmp: ICMPSettings = .init(), discovery: DiscoveryConfig? = nil) {
         self.modules = modules
         self.devices = devices
         self.allowedTargets = allowedTargets
         self.icmp = icmp
+        self.discovery = discovery
     }
 
     /// The device with this name or address, if any.
