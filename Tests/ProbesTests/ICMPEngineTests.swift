@@ -99,11 +99,11 @@ struct ICMPEngineTests {
     }
 
     @Test func lossAcrossAVethPairMatchesTheDropRule() async throws {
-        let namespace = try NetworkNamespace()
-        defer { namespace.remove() }
-        try namespace.dropEchoReplies(oneIn: 4)
+        let network = try TestNetwork()
+        defer { network.remove() }
+        try network.dropEchoReplies(oneIn: 4)
         let prober = ICMPProber(engine: sharedTestICMPEngine)
-        let (success, metrics) = await runProbe(prober, target: ProbeTarget(host: namespace.insideAddress),
+        let (success, metrics) = await runProbe(prober, target: ProbeTarget(host: network.peerIPv4),
                                                 module: Self.module(packets: 40, interval: 10, timeout: .seconds(3)))
         #expect(success)
         #expect(metrics.sample(named: "probe_icmp_packets_sent") == 40)
@@ -112,30 +112,45 @@ struct ICMPEngineTests {
     }
 
     @Test func anAddressNobodyAnswersFailsOnTime() async throws {
-        let namespace = try NetworkNamespace()
-        defer { namespace.remove() }
+        let network = try TestNetwork()
+        defer { network.remove() }
         let log = ProbeLog()
         let start = ContinuousClock.now
-        let (success, metrics) = await runProbe(ICMPProber(engine: sharedTestICMPEngine), target: ProbeTarget(host: namespace.silentAddress),
+        let (success, metrics) = await runProbe(ICMPProber(engine: sharedTestICMPEngine), target: ProbeTarget(host: network.silentIPv4),
                                                 module: Self.module(packets: 3, interval: 100, timeout: .seconds(1)), log: log)
         let elapsed = ContinuousClock.now - start
         #expect(!success)
         #expect(metrics.sample(named: "probe_icmp_packet_loss_ratio") == 1)
         #expect(metrics.sample(named: "probe_icmp_packets_sent") == 3)
         #expect(elapsed >= .milliseconds(990) && elapsed < .milliseconds(2500), "\(elapsed)")
-        #expect(log.failureReason == "no echo reply from \(namespace.silentAddress) before the deadline")
+        #expect(log.failureReason == "no echo reply from \(network.silentIPv4) before the deadline")
+    }
+
+    /// Targets follow the grammar of every prober: brackets, and a zone for a link-local address.
+    @Test func aZonedLinkLocalTargetIsReachedThroughItsInterface() async throws {
+        let network = try TestNetwork()
+        defer { network.remove() }
+        let module = Self.module(packets: 2) { $0.ipProtocol.preferred = .ip6 }
+        let config = ExporterConfig(modules: ["icmp": module],
+                                    allowedTargets: TargetAllowlist(networks: [IPNetwork("fe80::/10")!, IPNetwork("::1/128")!]))
+        let handler = ProbeHandler(probers: registry(ICMPProber(engine: sharedTestICMPEngine)))
+        for target in ["[\(network.peerLinkLocal)%\(network.hostSide)]", "\(network.peerLinkLocal)%\(network.hostSide)", "[::1]"] {
+            let response = await handler.handle(ProbeRequest(target: target, module: "icmp"), config: config)
+            #expect(response.body.contains("probe_success 1") && response.body.contains("probe_icmp_packets_received 2"),
+                    "\(target): \(response.body)")
+        }
     }
 
     @Test func dontFragmentRefusesWhatTheLinkCannotCarry() async throws {
-        let namespace = try NetworkNamespace()
-        defer { namespace.remove() }
+        let network = try TestNetwork()
+        defer { network.remove() }
         let before = openICMPSocketCount()
         do {
             // Its own engine: don't-fragment is a socket-wide setting, so it gets a socket of its own.
             let engine = ICMPEngine(privilege: { .true })
             defer { engine.shutdown() }
             let prober = ICMPProber(engine: engine)
-            let target = ProbeTarget(host: namespace.insideAddress)
+            let target = ProbeTarget(host: network.peerIPv4)
             let fragmented = Self.module(packets: 1) { $0.payloadSize = 2000 }
             let (whole, _) = await runProbe(prober, target: target, module: fragmented)
             #expect(whole, "2,000 bytes cross a 1,500-byte link in fragments")
@@ -144,7 +159,7 @@ struct ICMPEngineTests {
             let (success, metrics) = await runProbe(prober, target: target, module: refused, log: log)
             #expect(!success)
             #expect(metrics.sample(named: "probe_icmp_packets_sent") == 0)
-            #expect(log.failureReason == "cannot send an echo request to \(namespace.insideAddress): message too long")
+            #expect(log.failureReason == "cannot send an echo request to \(network.peerIPv4): message too long")
         }
         // The engine's sockets close once its thread has stopped: wait for that, bounded.
         let limit = ContinuousClock.now + .seconds(5)

@@ -18,6 +18,11 @@ public struct TestNetwork: Sendable {
     public let peerIPv6: String
     /// The MAC address of the namespace's end, as the kernel reports it (lowercase, `:`-separated).
     public let peerMAC: String
+    /// An address on the link that no host holds: echoes to it are never answered.
+    public let silentIPv4: String
+    /// The namespace end's IPv6 link-local address (`fe80::…`, no zone): reach it as
+    /// `fe80::…%<hostSide>`.
+    public let peerLinkLocal: String
 
     public struct SetupError: Error, CustomStringConvertible {
         public let description: String
@@ -32,6 +37,7 @@ public struct TestNetwork: Sendable {
         ipv4Network = "10.213.\(third).\(fourth)/29"
         hostIPv4 = "10.213.\(third).\(fourth + 1)"
         peerIPv4 = "10.213.\(third).\(fourth + 2)"
+        silentIPv4 = "10.213.\(third).\(fourth + 3)"
         let group = String(UInt16.random(in: 1...0xFFFF), radix: 16)
         ipv6Network = "fd00:7a6e:\(group)::/125"
         hostIPv6 = "fd00:7a6e:\(group)::1"
@@ -41,6 +47,10 @@ public struct TestNetwork: Sendable {
             ["netns", "add", namespace],
             ["link", "add", hostSide, "type", "veth", "peer", "name", peerSide],
             ["link", "set", peerSide, "netns", namespace],
+            // No duplicate address detection on either end, so the link-local addresses are usable
+            // the moment the links are up.
+            ["netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv6.conf.default.accept_dad=0"],
+            ["netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv6.conf.\(peerSide).accept_dad=0"],
             ["addr", "add", "\(hostIPv4)/29", "dev", hostSide],
             ["addr", "add", "\(hostIPv6)/125", "dev", hostSide, "nodad"],
             ["link", "set", hostSide, "up"],
@@ -49,9 +59,13 @@ public struct TestNetwork: Sendable {
             ["-n", namespace, "link", "set", peerSide, "up"],
             ["-n", namespace, "link", "set", "lo", "up"],
         ]
-        var mac = ""
+        var mac = "", linkLocal = ""
         do {
-            for step in steps {
+            for (index, step) in steps.enumerated() {
+                if index == 3 {
+                    // This end lives in our namespace: its sysctl is a file here.
+                    try "0".write(toFile: "/proc/sys/net/ipv6/conf/\(hostSide)/accept_dad", atomically: false, encoding: .utf8)
+                }
                 let result = try Command.run("/usr/sbin/ip", step)
                 guard result.status == 0 else {
                     throw SetupError(description: "ip \(step.joined(separator: " ")) failed: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
@@ -59,11 +73,34 @@ public struct TestNetwork: Sendable {
             }
             mac = try Command.run("/usr/sbin/ip", ["netns", "exec", namespace, "cat", "/sys/class/net/\(peerSide)/address"])
                 .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let addresses = try Command.run("/usr/sbin/ip", ["-n", namespace, "-6", "-o", "addr", "show", "dev", peerSide, "scope", "link"]).stdout
+            if let range = addresses.range(of: "inet6 ") {
+                linkLocal = String(addresses[range.upperBound...].prefix { $0 != "/" })
+            }
         } catch {
             Self.remove(namespace: namespace, hostSide: hostSide)
             throw error
         }
         peerMAC = mac
+        peerLinkLocal = linkLocal
+    }
+
+    /// Runs a command inside the namespace; throws with its stderr when it fails.
+    @discardableResult
+    public func run(_ arguments: [String]) throws -> String {
+        let result = try Command.run("/usr/sbin/ip", ["netns", "exec", namespace] + arguments)
+        guard result.status == 0 else {
+            throw SetupError(description: "ip netns exec \(namespace) \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    /// Makes the namespace's host drop exactly one echo reply in every `every` it would send
+    /// (nftables' `numgen inc`: the share is exact, not random; this kernel has no netem).
+    public func dropEchoReplies(oneIn every: Int) throws {
+        try run(["nft", "add table inet vandine_test"])
+        try run(["nft", "add chain inet vandine_test out { type filter hook output priority 0 ; }"])
+        try run(["nft", "add rule inet vandine_test out icmp type echo-reply numgen inc mod \(every) 0 drop"])
     }
 
     /// Deletes the namespace (which takes the peer end, and so the pair, with it) and the host end.
