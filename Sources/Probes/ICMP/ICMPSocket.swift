@@ -27,8 +27,13 @@ final class ICMPSocket: Sendable {
     private static let icmpFilter: Int32 = 1
     private static let icmp6Filter: Int32 = 1
     private static let soTimestampNS: Int32 = 35
-    /// Room for bursts of replies: 1,024 targets answering within a millisecond are ~100 KiB.
-    private static let receiveBufferBytes: Int32 = 1 << 20
+    /// Room for bursts of replies. A raw socket also receives every other process's echo replies
+    /// (another pinger's 1,024 targets a second), which cost ~1 KiB of buffer each however small;
+    /// a busy machine can leave the receive thread unscheduled for 100 ms and more.
+    private static let receiveBufferBytes: Int32 = 4 << 20
+    /// `SO_RCVBUFFORCE`: exceeds `net.core.rmem_max` (212,992 bytes by default) when the process
+    /// may (root or CAP_NET_ADMIN); else `SO_RCVBUF` gets what rmem_max allows.
+    private static let soReceiveBufferForce: Int32 = 33
 
     private init(descriptor: Int32, family: ICMPFamily, kind: Kind, boundIdentifier: UInt16?) {
         self.descriptor = descriptor
@@ -91,7 +96,10 @@ final class ICMPSocket: Sendable {
             var value = value
             _ = setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
         }
-        set(SOL_SOCKET, SO_RCVBUF, receiveBufferBytes)
+        var size = receiveBufferBytes
+        if setsockopt(descriptor, SOL_SOCKET, soReceiveBufferForce, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            set(SOL_SOCKET, SO_RCVBUF, receiveBufferBytes)
+        }
         // Kernel receive timestamps: the RTT does not include the time the receive thread took to
         // get scheduled.
         set(SOL_SOCKET, soTimestampNS, 1)
