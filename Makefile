@@ -1,10 +1,10 @@
 # Vandine Network Monitor — the two commands are `make run` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-# Debian packages: building (libssh, libcurl + OpenSSL, libcrypt, libyaml, ldns, pkg-config), testing (promtool, curl, openssl, dnsmasq, python3).
+# Debian packages: building (libssh, libcurl + OpenSSL, libcrypt, libyaml, ldns, pkg-config), testing (promtool, curl, openssl, dnsmasq, python3, smokeping_prober for the live comparison).
 BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-dev libldns-dev pkg-config
-TEST_PACKAGES := prometheus prometheus-blackbox-exporter curl openssl dnsmasq-base python3 python3-cryptography
-BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2 nginx-light
+TEST_PACKAGES := prometheus prometheus-blackbox-exporter curl openssl dnsmasq-base python3 python3-cryptography prometheus-smokeping-prober
+BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2 nginx-light prometheus-smokeping-prober
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_ARGS ?=
 # Release: Swift runtime and Foundation linked statically, lld with packed relative relocations

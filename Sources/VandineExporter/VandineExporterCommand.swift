@@ -64,7 +64,11 @@ struct VandineExporterCommand: AsyncParsableCommand {
         // multi handle) that the http prober shares.
         let wiring = ProberWiring.standard()
         let handler = ProbeHandler(probers: wiring.registry, logger: logger)
-        let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger)
+        // Continuous mode (the `smokeping:` section) pings through any ICMPEchoing: the real
+        // engine goes here once it lands (e.g. `let echo: any ICMPEchoing = ICMPEngine.shared`).
+        let echo: any ICMPEchoing = UnavailableEchoEngine()
+        let smokeping = SmokepingService(config: config, engine: echo, logger: logger)
+        let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger, smokeping: smokeping)
         let address = ListenAddress(listenAddress)!
         let app = try buildApplication(state: state, webConfig: webConfig, listen: address)
         logger.info("starting vandine-exporter", metadata: [
@@ -72,10 +76,10 @@ struct VandineExporterCommand: AsyncParsableCommand {
             "tls": "\(webConfig.tls != nil)", "basic_auth": "\(!webConfig.basicAuthUsers.isEmpty)",
         ])
         var groupConfiguration = ServiceGroupConfiguration(
-            // Array order is start order: prober services first, the HTTP server after them, so it
-            // stops first on shutdown.
+            // Array order is start order: prober services first (the engines, then continuous
+            // mode, which uses them), the HTTP server after them, so it stops first on shutdown.
             services: wiring.services.map { .init(service: $0) }
-                + [.init(service: app), .init(service: SignalReloadService { state.reload() })],
+                + [.init(service: smokeping), .init(service: app), .init(service: SignalReloadService { state.reload() })],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

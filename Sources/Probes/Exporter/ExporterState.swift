@@ -9,12 +9,16 @@ public final class ExporterState: Sendable {
     /// Where the config came from (`--config.file` or the embedded default), for logs and `/`.
     public let configSource: String
     public let logger: Logger
+    /// Continuous mode (the `smokeping:` section), when the daemon runs it.
+    public let smokeping: SmokepingService?
 
-    public init(config: ReloadableConfig<ExporterConfig>, configSource: String, handler: ProbeHandler, logger: Logger) {
+    public init(config: ReloadableConfig<ExporterConfig>, configSource: String, handler: ProbeHandler, logger: Logger,
+                smokeping: SmokepingService? = nil) {
         self.config = config
         self.configSource = configSource
         self.handler = handler
         self.logger = logger
+        self.smokeping = smokeping
     }
 
     /// Loads the config named by `--config.file`, or the embedded default when nil.

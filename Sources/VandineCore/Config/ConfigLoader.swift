@@ -20,7 +20,7 @@ public struct ConfigLoader: Sendable {
     public func parse(yaml: String, file: String, baseDirectory: String = "") throws(ConfigError) -> ExporterConfig {
         let secrets = SecretReader(environment: environment, baseDirectory: baseDirectory)
         let root = try ConfigNode.parse(yaml: yaml, file: file)
-            .mapping(allowedKeys: ["modules", "devices", "allowed_targets"])
+            .mapping(allowedKeys: ["modules", "devices", "allowed_targets", "smokeping"])
 
         var config = ExporterConfig()
         if let modules = root["modules"] {
@@ -54,6 +54,9 @@ public struct ConfigLoader: Sendable {
                 }
                 config.allowedTargets.hostPatterns.append(entry)
             }
+        }
+        if let smokeping = root["smokeping"] {
+            config.smokeping = try SmokepingConfig.parse(smokeping, devices: config.devices)
         }
         return config
     }

@@ -18,6 +18,7 @@ public enum ConfigRenderer {
         let allowed = config.allowedTargets.networks.map(\.description) + config.allowedTargets.hostPatterns
         out += allowed.isEmpty ? "allowed_targets: []\n" : "allowed_targets:\n"
         for entry in allowed { out += "  - \(quote(entry))\n" }
+        if let smokeping = config.smokeping { out += section("smokeping", smokeping.render()) }
         return out
     }
 

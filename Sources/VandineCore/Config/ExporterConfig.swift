@@ -7,12 +7,15 @@ public struct ExporterConfig: Sendable, Equatable {
     public var devices: [DeviceConfig]
     /// Ad-hoc `/probe` targets allowed besides the configured devices.
     public var allowedTargets: TargetAllowlist
+    /// Continuous mode (smokeping_prober's series), when the config has a `smokeping:` section.
+    public var smokeping: SmokepingConfig?
 
     public init(modules: [String: ModuleConfig] = [:], devices: [DeviceConfig] = [],
-                allowedTargets: TargetAllowlist = .init()) {
+                allowedTargets: TargetAllowlist = .init(), smokeping: SmokepingConfig? = nil) {
         self.modules = modules
         self.devices = devices
         self.allowedTargets = allowedTargets
+        self.smokeping = smokeping
     }
 
     /// The device with this name or address, if any.

@@ -1,0 +1,328 @@
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+import VandineCore
+
+/// Continuous mode: pings every host of the config's `smokeping:` section once per interval, in
+/// the background, and keeps smokeping_prober's cumulative series for each (``families()``).
+///
+/// One scheduling loop (one task) owns every host's ``EchoSession``: it wakes at most every
+/// ``minimumTick`` and sends the requests that are due, each host at its own phase, so n hosts
+/// are spread evenly over the interval instead of sent in a burst. Replies are counted in the
+/// sessions' `onReply` callbacks on the engine's receive thread (a lock, a few integers). No task,
+/// timer or allocation per packet.
+///
+/// A request counts as lost until its reply arrives; a reply is counted whenever it arrives, as
+/// smokeping_prober does (its buckets reach 26 s for that reason), so loss is always
+/// `smokeping_requests_total - smokeping_response_duration_seconds_count`, the requests in flight
+/// included. A request the kernel refuses counts as a request and as a send error.
+///
+/// The loop reads the reloadable config on every wake: added hosts start from 0, removed hosts'
+/// series disappear, and a change of buckets, payload size, TTL, source address or IP protocol
+/// restarts every host's series. Names are resolved on a thread pool of their own (never on
+/// the cooperative pool) and again when their answer expires (``HostResolution/validFor``); a new
+/// address moves the host's series to the new `ip` label, starting from 0.
+public final class SmokepingService: Service, Sendable {
+    /// The shortest time between two wakes of the loop: with 1,024 hosts at 1 s it sends about 5
+    /// requests per wake, 200 wakes a second.
+    public static let minimumTick: Duration = .milliseconds(5)
+    /// How often the loop looks at the config while there is nothing to ping.
+    static let idlePoll: Duration = .milliseconds(250)
+
+    private let config: ReloadableConfig<ExporterConfig>
+    private let engine: any ICMPEchoing
+    private let resolver: any HostResolving
+    private let logger: Logger
+    /// Tests: stop sending to a host after this many requests (the loop keeps running).
+    private let requestLimit: Int?
+    /// Tests: how long to wait before asking again after a failed resolution.
+    private let resolveRetry: Duration
+
+    /// The series served, sorted by host; replaced (never mutated) when hosts change.
+    private let published = Mutex<[SmokepingSeries]>([])
+    /// Finished resolutions, drained by the loop on its next wake.
+    private let resolved = Mutex<[Resolution]>([])
+
+    /// `getaddrinfo` and the TTL query block; they run here, not on Swift's cooperative threads
+    /// nor on the probers' resolver pool (a slow DNS server must not hold up `/probe`).
+    static let resolverPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 4)
+        pool.start()
+        return pool
+    }()
+
+    /// - Parameters:
+    ///   - config: read on every wake of the loop; its `smokeping` section says what to ping.
+    ///   - engine: the ICMP engine (``ICMPEngine`` in the daemon, a fake in tests).
+    ///   - resolver: resolves host names (``SystemHostResolver`` in the daemon).
+    public convenience init(config: ReloadableConfig<ExporterConfig>, engine: any ICMPEchoing,
+                            resolver: any HostResolving = SystemHostResolver(), logger: Logger) {
+        self.init(config: config, engine: engine, resolver: resolver, logger: logger, requestLimit: nil, resolveRetry: .seconds(10))
+    }
+
+    init(config: ReloadableConfig<ExporterConfig>, engine: any ICMPEchoing, resolver: any HostResolving,
+         logger: Logger, requestLimit: Int?, resolveRetry: Duration) {
+        self.config = config
+        self.engine = engine
+        self.resolver = resolver
+        self.logger = logger
+        self.requestLimit = requestLimit
+        self.resolveRetry = resolveRetry
+    }
+
+    /// The path the series are served on, nil without a `smokeping:` section.
+    public var metricsPath: String? { config.current.smokeping?.metricsPath }
+
+    /// smokeping_prober's families for every host that has an address, sorted by host.
+    public func families() -> [MetricFamily] {
+        guard config.current.smokeping != nil else { return [] }
+        let receiveErrors = (engine as? any ICMPReceiveErrorCounting)?.receiveErrors ?? 0
+        return SmokepingMetrics.families(published.withLock { $0 }, receiveErrors: receiveErrors)
+    }
+
+    /// The series of `host` (the `host` label), for tests and the status page.
+    func series(host: String) -> SmokepingSeries? {
+        published.withLock { list in list.first { $0.host == host } }
+    }
+
+    /// `Service`: runs the loop until graceful shutdown or cancellation, then closes every session.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.loop() }
+    }
+
+    // MARK: - The loop
+
+    /// One host as the loop sees it.
+    private struct Slot {
+        let host: SmokepingConfig.Host
+        /// The address pinged, once known; an IP literal is known from the start.
+        var address: IPAddress?
+        var session: (any EchoSession)?
+        var series: SmokepingSeries?
+        var nextSend: ContinuousClock.Instant
+        /// When to resolve the name again; nil for an IP literal.
+        var resolveAt: ContinuousClock.Instant?
+        var resolving = false
+        /// Bumped whenever the slot is rebuilt, so a stale resolution is ignored.
+        var generation: Int
+        var sent = 0
+        var failing = false
+    }
+
+    private struct Resolution: Sendable {
+        let label: String
+        let generation: Int
+        let result: Result<HostResolution, HostResolutionError>
+    }
+
+    private func loop() async {
+        let clock = ContinuousClock()
+        var active: SmokepingConfig?
+        var slots: [Slot] = []
+        var generation = 0
+        var lastWake = clock.now
+        while !Task.isCancelled {
+            let now = clock.now
+            let fresh = config.current.smokeping
+            if fresh != active {
+                slots = apply(fresh, over: active, slots: slots, now: now, generation: &generation)
+                active = fresh
+                publish(slots)
+            }
+            guard let settings = active, !slots.isEmpty else {
+                guard (try? await Task.sleep(for: Self.idlePoll)) != nil else { break }
+                continue
+            }
+            if absorbResolutions(into: &slots, settings: settings, now: now) { publish(slots) }
+            startResolutions(&slots, settings: settings, now: now)
+            sendDue(&slots, settings: settings, now: now)
+
+            // Sleep until the next request is due, but never less than a tick after the last
+            // wake (so sends are batched) and never more than the idle poll (reloads, resolutions).
+            var wake = now + Self.idlePoll
+            for slot in slots where slot.series != nil && slot.nextSend < wake { wake = slot.nextSend }
+            wake = max(wake, lastWake + Self.minimumTick)
+            lastWake = now
+            guard (try? await Task.sleep(until: wake, tolerance: .milliseconds(1), clock: clock)) != nil else { break }
+        }
+        // The series stay published: a stopped service's counts are still true.
+        for slot in slots { slot.session?.close() }
+    }
+
+    /// The slots for `fresh`: kept hosts keep their sessions and series unless a setting that
+    /// shapes every series changed; removed hosts' sessions are closed.
+    private func apply(_ fresh: SmokepingConfig?, over old: SmokepingConfig?, slots: [Slot], now: ContinuousClock.Instant,
+                       generation: inout Int) -> [Slot] {
+        guard let fresh else {
+            for slot in slots { slot.session?.close() }
+            if old != nil { logger.info("continuous mode stopped: no smokeping section") }
+            return []
+        }
+        if let old, old.metricsPath != fresh.metricsPath, fresh.metricsPath != SmokepingConfig.defaultMetricsPath {
+            logger.warning("smokeping: a new metrics_path is served after a restart", metadata: ["path": "\(fresh.metricsPath)"])
+        }
+        let reshaped = old.map {
+            $0.buckets != fresh.buckets || $0.payloadSize != fresh.payloadSize || $0.ttl != fresh.ttl
+                || $0.sourceIPAddress != fresh.sourceIPAddress || $0.ipProtocol != fresh.ipProtocol
+        } ?? true
+        let respread = reshaped || old?.interval != fresh.interval
+        var kept: [String: Slot] = [:]
+        for slot in slots {
+            if !reshaped, fresh.hosts.contains(slot.host) {
+                kept[slot.host.label] = slot
+            } else {
+                slot.session?.close()
+            }
+        }
+        let count = fresh.hosts.count
+        var result: [Slot] = []
+        result.reserveCapacity(count)
+        for (index, host) in fresh.hosts.enumerated() {
+            // Host i sends at phase i/n of the interval.
+            let phase = fresh.interval.duration * index / max(count, 1)
+            if var slot = kept[host.label] {
+                if respread { slot.nextSend = now + phase }
+                result.append(slot)
+                continue
+            }
+            generation += 1
+            var slot = Slot(host: host, nextSend: now + phase, generation: generation)
+            if let literal = IPAddress(host.address) {
+                slot.address = literal
+                open(&slot, settings: fresh)
+            } else {
+                slot.resolveAt = now
+            }
+            result.append(slot)
+        }
+        logger.info("continuous mode", metadata: ["hosts": "\(count)", "interval": "\(fresh.interval)", "path": "\(fresh.metricsPath)"])
+        return result
+    }
+
+    /// Opens a session for the slot's address with fresh series (from 0).
+    private func open(_ slot: inout Slot, settings: SmokepingConfig) {
+        guard let address = slot.address else { return }
+        let series = SmokepingSeries(host: slot.host.label, ip: address, source: settings.sourceIPAddress ?? "",
+                                     buckets: settings.buckets)
+        slot.series = series
+        connect(&slot, series: series, settings: settings)
+    }
+
+    /// Opens the slot's session, whose replies go to `series`; logs the first failure of a run.
+    private func connect(_ slot: inout Slot, series: SmokepingSeries, settings: SmokepingConfig) {
+        guard let address = slot.address else { return }
+        let options = EchoOptions(payloadSize: settings.payloadSize, ttl: settings.ttl,
+                                  source: settings.sourceIPAddress.flatMap(IPAddress.init))
+        do {
+            slot.session = try engine.openSession(to: ICMPDestination(address: address), options: options) { reply in
+                series.record(reply)
+            }
+            if slot.failing { logger.info("smokeping: pinging again", metadata: ["host": "\(slot.host.label)", "ip": "\(address)"]) }
+            slot.failing = false
+        } catch {
+            if !slot.failing {
+                logger.error("smokeping: cannot ping, counting send errors until it can",
+                             metadata: ["host": "\(slot.host.label)", "ip": "\(address)", "err": "\(error)"])
+            }
+            slot.session = nil
+            slot.failing = true
+        }
+    }
+
+    /// Sends every due request: one per host per interval, at the host's phase. A host that fell
+    /// behind (a stalled loop) skips the missed turns instead of catching up in a burst.
+    private func sendDue(_ slots: inout [Slot], settings: SmokepingConfig, now: ContinuousClock.Instant) {
+        let interval = settings.interval.duration
+        for index in slots.indices where slots[index].nextSend <= now {
+            slots[index].nextSend += interval
+            if slots[index].nextSend <= now {
+                let behind = now - slots[index].nextSend
+                slots[index].nextSend += interval * (Int(behind / interval) + 1)
+            }
+            guard let series = slots[index].series else { continue }
+            if let limit = requestLimit, slots[index].sent >= limit { continue }
+            slots[index].sent += 1
+            if slots[index].session == nil { connect(&slots[index], series: series, settings: settings) }
+            // Counted before the send: a loopback reply can arrive before send() returns.
+            series.recordRequest()
+            guard let session = slots[index].session else {
+                series.recordSendError()
+                continue
+            }
+            do {
+                try session.send()
+            } catch {
+                series.recordSendError()
+                logger.debug("smokeping: send failed", metadata: ["host": "\(slots[index].host.label)", "err": "\(error)"])
+            }
+        }
+    }
+
+    /// Starts the resolutions that are due, each on the resolver pool.
+    private func startResolutions(_ slots: inout [Slot], settings: SmokepingConfig, now: ContinuousClock.Instant) {
+        for index in slots.indices {
+            guard let due = slots[index].resolveAt, due <= now, !slots[index].resolving else { continue }
+            slots[index].resolving = true
+            let name = slots[index].host.address
+            let label = slots[index].host.label
+            let generation = slots[index].generation
+            let preference = settings.ipProtocol
+            let resolver = self.resolver
+            Task {
+                let result: Result<HostResolution, HostResolutionError>
+                do {
+                    result = try await Self.resolverPool.runIfActive {
+                        Result { () throws(HostResolutionError) -> HostResolution in
+                            try resolver.resolve(name, preference: preference)
+                        }
+                    }
+                } catch {
+                    result = .failure(HostResolutionError("cannot resolve \(name): \(error)"))
+                }
+                self.resolved.withLock { $0.append(Resolution(label: label, generation: generation, result: result)) }
+            }
+        }
+    }
+
+    /// Applies finished resolutions; true when a host's series changed.
+    private func absorbResolutions(into slots: inout [Slot], settings: SmokepingConfig, now: ContinuousClock.Instant) -> Bool {
+        let done = resolved.withLock { list -> [Resolution] in
+            defer { list.removeAll(keepingCapacity: true) }
+            return list
+        }
+        guard !done.isEmpty else { return false }
+        var changed = false
+        for resolution in done {
+            guard let index = slots.firstIndex(where: { $0.host.label == resolution.label && $0.generation == resolution.generation })
+            else { continue }
+            slots[index].resolving = false
+            switch resolution.result {
+            case let .success(answer):
+                slots[index].resolveAt = now + answer.validFor
+                guard answer.address != slots[index].address else { continue }
+                if let old = slots[index].address {
+                    logger.info("smokeping: address changed", metadata: [
+                        "host": "\(slots[index].host.label)", "old": "\(old)", "new": "\(answer.address)",
+                    ])
+                }
+                slots[index].session?.close()
+                slots[index].session = nil
+                slots[index].address = answer.address
+                open(&slots[index], settings: settings)
+                changed = true
+            case let .failure(error):
+                slots[index].resolveAt = now + resolveRetry
+                logger.warning("smokeping: cannot resolve, keeping the last address",
+                               metadata: ["host": "\(slots[index].host.label)", "err": "\(error)",
+                                          "ip": "\(slots[index].address.map { "\($0)" } ?? "none")"])
+            }
+        }
+        return changed
+    }
+
+    private func publish(_ slots: [Slot]) {
+        let list = slots.compactMap(\.series).sorted { $0.host < $1.host }
+        published.withLock { $0 = list }
+    }
+}
