@@ -41,6 +41,8 @@ public final class SmokepingService: Service, Sendable {
 
     /// The series served, sorted by host; replaced (never mutated) when hosts change.
     private let published = Mutex<[SmokepingSeries]>([])
+    /// The last reason a session could not be opened, so it is logged once, not once per host.
+    private let lastOpenError = Mutex<String?>(nil)
     /// Finished resolutions, drained by the loop on its next wake.
     private let resolved = Mutex<[Resolution]>([])
 
@@ -122,26 +124,35 @@ public final class SmokepingService: Service, Sendable {
         var slots: [Slot] = []
         var generation = 0
         var lastWake = clock.now
+        // Slots are in phase order and each moves on by whole intervals, so they fall due in
+        // turn: `cursor` is the next one, and a wake touches only the slots it sends to.
+        var cursor = 0
+        var nextResolveScan = clock.now
         while !Task.isCancelled {
             let now = clock.now
             let fresh = config.current.smokeping
             if fresh != active {
                 slots = apply(fresh, over: active, slots: slots, now: now, generation: &generation)
                 active = fresh
+                cursor = 0
+                nextResolveScan = now
                 publish(slots)
             }
             guard let settings = active, !slots.isEmpty else {
                 guard (try? await Task.sleep(for: Self.idlePoll)) != nil else { break }
                 continue
             }
-            if absorbResolutions(into: &slots, settings: settings, now: now) { publish(slots) }
-            startResolutions(&slots, settings: settings, now: now)
-            sendDue(&slots, settings: settings, now: now)
+            let absorbed = absorbResolutions(into: &slots, settings: settings, now: now)
+            if absorbed.changed { publish(slots) }
+            if absorbed.any { nextResolveScan = now }
+            if nextResolveScan <= now {
+                nextResolveScan = startResolutions(&slots, settings: settings, now: now)
+            }
+            cursor = sendDue(&slots, from: cursor, settings: settings, now: now)
 
             // Sleep until the next request is due, but never less than a tick after the last
             // wake (so sends are batched) and never more than the idle poll (reloads, resolutions).
-            var wake = now + Self.idlePoll
-            for slot in slots where slot.series != nil && slot.nextSend < wake { wake = slot.nextSend }
+            var wake = min(slots[cursor].nextSend, now + Self.idlePoll, max(nextResolveScan, now))
             wake = max(wake, lastWake + Self.minimumTick)
             lastWake = now
             guard (try? await Task.sleep(until: wake, tolerance: .milliseconds(1), clock: clock)) != nil else { break }
@@ -150,8 +161,9 @@ public final class SmokepingService: Service, Sendable {
         for slot in slots { slot.session?.close() }
     }
 
-    /// The slots for `fresh`: kept hosts keep their sessions and series unless a setting that
-    /// shapes every series changed; removed hosts' sessions are closed.
+    /// The slots for `fresh`, spread over the interval in order (host i at phase i/n). Kept hosts
+    /// keep their sessions and series; when a setting that shapes every series changed, they
+    /// keep only their address (series restart from 0). Removed hosts' sessions are closed.
     private func apply(_ fresh: SmokepingConfig?, over old: SmokepingConfig?, slots: [Slot], now: ContinuousClock.Instant,
                        generation: inout Int) -> [Slot] {
         guard let fresh else {
@@ -166,11 +178,12 @@ public final class SmokepingService: Service, Sendable {
             $0.buckets != fresh.buckets || $0.payloadSize != fresh.payloadSize || $0.ttl != fresh.ttl
                 || $0.sourceIPAddress != fresh.sourceIPAddress || $0.ipProtocol != fresh.ipProtocol
         } ?? true
-        let respread = reshaped || old?.interval != fresh.interval
-        var kept: [String: Slot] = [:]
+        let wanted = Set(fresh.hosts)
+        var previous: [SmokepingConfig.Host: Slot] = [:]
         for slot in slots {
-            if !reshaped, fresh.hosts.contains(slot.host) {
-                kept[slot.host.label] = slot
+            if wanted.contains(slot.host) {
+                previous[slot.host] = slot
+                if reshaped { slot.session?.close() }
             } else {
                 slot.session?.close()
             }
@@ -179,15 +192,22 @@ public final class SmokepingService: Service, Sendable {
         var result: [Slot] = []
         result.reserveCapacity(count)
         for (index, host) in fresh.hosts.enumerated() {
-            // Host i sends at phase i/n of the interval.
-            let phase = fresh.interval.duration * index / max(count, 1)
-            if var slot = kept[host.label] {
-                if respread { slot.nextSend = now + phase }
+            let due = now + fresh.interval.duration * index / max(count, 1)
+            if var slot = previous[host] {
+                slot.nextSend = due
+                if reshaped {
+                    // Same address, fresh series; a name is resolved again with the new settings.
+                    slot.session = nil
+                    slot.series = nil
+                    slot.sent = 0
+                    if IPAddress(host.address) == nil { slot.resolveAt = now }
+                    open(&slot, settings: fresh)
+                }
                 result.append(slot)
                 continue
             }
             generation += 1
-            var slot = Slot(host: host, nextSend: now + phase, generation: generation)
+            var slot = Slot(host: host, nextSend: due, generation: generation)
             if let literal = IPAddress(host.address) {
                 slot.address = literal
                 open(&slot, settings: fresh)
@@ -209,7 +229,8 @@ public final class SmokepingService: Service, Sendable {
         connect(&slot, series: series, settings: settings)
     }
 
-    /// Opens the slot's session, whose replies go to `series`; logs the first failure of a run.
+    /// Opens the slot's session, whose replies go to `series`. A failure is logged once per
+    /// reason, not once per host (1,024 hosts without ICMP sockets are one problem).
     private func connect(_ slot: inout Slot, series: SmokepingSeries, settings: SmokepingConfig) {
         guard let address = slot.address else { return }
         let options = EchoOptions(payloadSize: settings.payloadSize, ttl: settings.ttl,
@@ -218,51 +239,82 @@ public final class SmokepingService: Service, Sendable {
             slot.session = try engine.openSession(to: ICMPDestination(address: address), options: options) { reply in
                 series.record(reply)
             }
-            if slot.failing { logger.info("smokeping: pinging again", metadata: ["host": "\(slot.host.label)", "ip": "\(address)"]) }
+            if slot.failing {
+                logger.info("smokeping: pinging again", metadata: ["host": "\(slot.host.label)", "ip": "\(address)"])
+                lastOpenError.withLock { $0 = nil }
+            }
             slot.failing = false
         } catch {
-            if !slot.failing {
+            let reason = error.description
+            let first = lastOpenError.withLock { last in
+                defer { last = reason }
+                return last != reason
+            }
+            if first {
                 logger.error("smokeping: cannot ping, counting send errors until it can",
-                             metadata: ["host": "\(slot.host.label)", "ip": "\(address)", "err": "\(error)"])
+                             metadata: ["host": "\(slot.host.label)", "ip": "\(address)", "err": "\(reason)"])
             }
             slot.session = nil
             slot.failing = true
         }
     }
 
-    /// Sends every due request: one per host per interval, at the host's phase. A host that fell
-    /// behind (a stalled loop) skips the missed turns instead of catching up in a burst.
-    private func sendDue(_ slots: inout [Slot], settings: SmokepingConfig, now: ContinuousClock.Instant) {
+    /// Sends every due request, starting at `cursor`, and returns the next slot to fall due: one
+    /// request per host per interval, at the host's phase. A host that fell behind (a stalled
+    /// loop) skips the missed turns instead of catching up in a burst.
+    private func sendDue(_ slots: inout [Slot], from cursor: Int, settings: SmokepingConfig,
+                         now: ContinuousClock.Instant) -> Int {
         let interval = settings.interval.duration
-        for index in slots.indices where slots[index].nextSend <= now {
+        var index = cursor
+        var visited = 0
+        var skipped = false
+        while visited < slots.count, slots[index].nextSend <= now {
             slots[index].nextSend += interval
             if slots[index].nextSend <= now {
                 let behind = now - slots[index].nextSend
                 slots[index].nextSend += interval * (Int(behind / interval) + 1)
+                skipped = true
             }
-            guard let series = slots[index].series else { continue }
-            if let limit = requestLimit, slots[index].sent >= limit { continue }
-            slots[index].sent += 1
-            if slots[index].session == nil { connect(&slots[index], series: series, settings: settings) }
-            // Counted before the send: a loopback reply can arrive before send() returns.
-            series.recordRequest()
-            guard let session = slots[index].session else {
-                series.recordSendError()
-                continue
-            }
-            do {
-                try session.send()
-            } catch {
-                series.recordSendError()
-                logger.debug("smokeping: send failed", metadata: ["host": "\(slots[index].host.label)", "err": "\(error)"])
-            }
+            send(&slots[index], settings: settings)
+            index = (index + 1) % slots.count
+            visited += 1
+        }
+        guard skipped else { return index }
+        // After a stall the turns no longer follow the slot order: start from the earliest.
+        return slots.indices.min { slots[$0].nextSend < slots[$1].nextSend } ?? 0
+    }
+
+    /// One request to the slot's host, counted before it leaves: a loopback reply can arrive
+    /// before send() returns. Nothing is sent (or counted) while the host has no address.
+    private func send(_ slot: inout Slot, settings: SmokepingConfig) {
+        guard let series = slot.series else { return }
+        if let limit = requestLimit, slot.sent >= limit { return }
+        slot.sent += 1
+        if slot.session == nil { connect(&slot, series: series, settings: settings) }
+        series.recordRequest()
+        guard let session = slot.session else {
+            series.recordSendError()
+            return
+        }
+        do {
+            try session.send()
+        } catch {
+            series.recordSendError()
+            logger.debug("smokeping: send failed", metadata: ["host": "\(slot.host.label)", "err": "\(error)"])
         }
     }
 
     /// Starts the resolutions that are due, each on the resolver pool.
-    private func startResolutions(_ slots: inout [Slot], settings: SmokepingConfig, now: ContinuousClock.Instant) {
+    /// Returns when the next one falls due (at most an idle poll away).
+    private func startResolutions(_ slots: inout [Slot], settings: SmokepingConfig,
+                                  now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        var next = now + .seconds(1)
         for index in slots.indices {
-            guard let due = slots[index].resolveAt, due <= now, !slots[index].resolving else { continue }
+            guard let due = slots[index].resolveAt, !slots[index].resolving else { continue }
+            guard due <= now else {
+                next = min(next, due)
+                continue
+            }
             slots[index].resolving = true
             let name = slots[index].host.address
             let label = slots[index].host.label
@@ -283,15 +335,18 @@ public final class SmokepingService: Service, Sendable {
                 self.resolved.withLock { $0.append(Resolution(label: label, generation: generation, result: result)) }
             }
         }
+        return next
     }
 
-    /// Applies finished resolutions; true when a host's series changed.
-    private func absorbResolutions(into slots: inout [Slot], settings: SmokepingConfig, now: ContinuousClock.Instant) -> Bool {
+    /// Applies finished resolutions: `any` when there were some, `changed` when a host's series
+    /// changed.
+    private func absorbResolutions(into slots: inout [Slot], settings: SmokepingConfig,
+                                   now: ContinuousClock.Instant) -> (any: Bool, changed: Bool) {
         let done = resolved.withLock { list -> [Resolution] in
             defer { list.removeAll(keepingCapacity: true) }
             return list
         }
-        guard !done.isEmpty else { return false }
+        guard !done.isEmpty else { return (false, false) }
         var changed = false
         for resolution in done {
             guard let index = slots.firstIndex(where: { $0.host.label == resolution.label && $0.generation == resolution.generation })
@@ -318,7 +373,7 @@ public final class SmokepingService: Service, Sendable {
                                           "ip": "\(slots[index].address.map { "\($0)" } ?? "none")"])
             }
         }
-        return changed
+        return (true, changed)
     }
 
     private func publish(_ slots: [Slot]) {
