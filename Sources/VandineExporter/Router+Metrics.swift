@@ -8,11 +8,11 @@ extension Router {
     /// `metrics_path` is `/metrics`.
     func addMetricsRoutes(state: ExporterState) {
         get("/metrics") { _, _ -> Response in
-            var set = await selfMetrics(state: state)
+            var text = ExpositionEncoder.encode(await selfMetrics(state: state).families)
             if let smokeping = state.smokeping, smokeping.metricsPath == SmokepingConfig.defaultMetricsPath {
-                for family in smokeping.families() { set.add(family) }
+                smokeping.writeExposition(into: &text)
             }
-            return .text(ExpositionEncoder.encode(set.families), contentType: ExpositionEncoder.contentType)
+            return .text(text, contentType: ExpositionEncoder.contentType)
         }
     }
 }

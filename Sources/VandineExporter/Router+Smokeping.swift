@@ -14,7 +14,9 @@ extension Router {
             guard smokeping.metricsPath == path else {
                 return .text("continuous mode's metrics_path is no longer \(path); restart to serve the new path\n", status: .notFound)
             }
-            return .text(ExpositionEncoder.encode(smokeping.families()), contentType: ExpositionEncoder.contentType)
+            var text = ""
+            smokeping.writeExposition(into: &text)
+            return .text(text, contentType: ExpositionEncoder.contentType)
         }
     }
 }

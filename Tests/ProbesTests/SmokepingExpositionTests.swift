@@ -21,7 +21,10 @@ import VandineCore
         try await T.running(service) {
             #expect(await T.waitUntil { ["127.0.0.1", "127.0.0.2"].allSatisfy { service.series(host: $0)?.snapshot.histogram.count == 2 } })
         }
-        return ExpositionEncoder.encode(service.families())
+        var text = ""
+        service.writeExposition(into: &text)
+        #expect(text == ExpositionEncoder.encode(service.families()), "the direct writer and the generic encoder must agree")
+        return text
     }
 
     /// The smokeping_* families of an exposition (comment lines other than HELP/TYPE dropped).
@@ -32,6 +35,26 @@ import VandineCore
         return Dictionary(uniqueKeysWithValues: try ExpositionParser.parse(kept)
             .filter { $0.name.hasPrefix("smokeping_") && !$0.name.hasPrefix("smokeping_prober_") }
             .map { ($0.name, $0) })
+    }
+
+    @Test func directWriterMatchesTheEncoderWithDuplicatesErrorsAndEscapes() async throws {
+        // Odd values on every family: duplicates, send errors, a TTL, sums that are not integers,
+        // a source label, a device name as host.
+        let fake = FakeEchoEngine(.init(delay: { _, sequence in .microseconds(137 * Int64(sequence + 1)) },
+                                        duplicates: { _, index in index == 1 }, hopLimit: 57))
+        var config = T.config(targets: ["127.0.0.3", "127.0.0.1"])
+        config.smokeping?.sourceIPAddress = "127.0.0.1"
+        config.smokeping?.hosts.append(.init(label: "pi-1_x.lan", address: "127.0.0.2"))
+        let box = try T.ConfigBox(config)
+        let service = SmokepingService(config: box.reloadable, engine: fake, resolver: T.ScriptedResolver([:], validFor: .seconds(60)),
+                                       logger: T.quietLogger, requestLimit: 3, resolveRetry: .seconds(1))
+        try await T.running(service) {
+            #expect(await T.waitUntil { ["127.0.0.3", "127.0.0.1", "pi-1_x.lan"].allSatisfy { service.series(host: $0)?.snapshot.duplicates == 1 } })
+        }
+        var text = ""
+        service.writeExposition(into: &text)
+        #expect(text == ExpositionEncoder.encode(service.families()))
+        #expect(text.contains("smokeping_response_ttl{host=\"pi-1_x.lan\",ip=\"127.0.0.2\",source=\"127.0.0.1\"} 57\n"))
     }
 
     @Test func passesPromtoolCheckMetrics() async throws {

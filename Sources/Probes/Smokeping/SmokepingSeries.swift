@@ -26,11 +26,21 @@ final class SmokepingSeries: Sendable {
 
     private let counters: Mutex<Counters>
 
+    /// `host="…",ip="…"` and `source="…"`, escaped once for the exposition writer (`le` sorts
+    /// between them).
+    let labelPrefix: String
+    let labelSuffix: String
+    /// The buckets' `le` values as the exposition writes them, `+Inf` excluded.
+    let bucketLabels: [String]
+
     init(host: String, ip: IPAddress, source: String, buckets: [Double]) {
         self.host = host
         self.ip = ip
         self.source = source
         self.counters = Mutex(Counters(histogram: LatencyHistogram(bounds: buckets)))
+        self.labelPrefix = "host=\"\(ExpositionEncoder.escapedLabelValue(host))\",ip=\"\(ip)\""
+        self.labelSuffix = "source=\"\(ExpositionEncoder.escapedLabelValue(source))\""
+        self.bucketLabels = buckets.map(ExpositionEncoder.formatValue)
     }
 
     /// The label set of every series of this host.
@@ -60,6 +70,12 @@ final class SmokepingSeries: Sendable {
         }
     }
 
-    /// A copy of the counters, for the exposition and tests.
+    /// A copy of the counters, for tests and the generic families.
     var snapshot: Counters { counters.withLock { $0 } }
+
+    /// Reads the counters in place under the lock (no copy of the bucket array, which a reply
+    /// on the receive thread would otherwise have to copy before it could bump it).
+    func read<Result>(_ body: (borrowing Counters) -> Result) -> Result {
+        counters.withLock { body($0) }
+    }
 }

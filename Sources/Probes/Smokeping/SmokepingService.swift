@@ -83,6 +83,14 @@ public final class SmokepingService: Service, Sendable {
         return SmokepingMetrics.families(published.withLock { $0 }, receiveErrors: receiveErrors)
     }
 
+    /// The same series as exposition text, appended to `out`: what the routes serve (see
+    /// ``SmokepingExposition``). Nothing without a `smokeping:` section.
+    public func writeExposition(into out: inout String) {
+        guard config.current.smokeping != nil else { return }
+        let receiveErrors = (engine as? any ICMPReceiveErrorCounting)?.receiveErrors ?? 0
+        SmokepingExposition.write(published.withLock { $0 }, receiveErrors: receiveErrors, into: &out)
+    }
+
     /// The series of `host` (the `host` label), for tests and the status page.
     func series(host: String) -> SmokepingSeries? {
         published.withLock { list in list.first { $0.host == host } }
