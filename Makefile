@@ -1,9 +1,9 @@
 # Vandine Network Monitor — the two commands are `make run` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-# Debian packages: building (libssh, libcurl + OpenSSL, libcrypt, libyaml, ldns, pkg-config), testing (promtool, curl, openssl, dnsmasq, python3, smokeping_prober for the live comparison).
+# Debian packages: building (libssh, libcurl + OpenSSL, libcrypt, libyaml, ldns, pkg-config), testing (promtool, curl, openssl, dnsmasq, python3, fping + ip for the discovery namespace test, smokeping_prober for the live comparison).
 BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-dev libldns-dev pkg-config
-TEST_PACKAGES := prometheus prometheus-blackbox-exporter curl openssl dnsmasq-base python3 python3-cryptography prometheus-smokeping-prober
+TEST_PACKAGES := prometheus prometheus-blackbox-exporter curl openssl dnsmasq-base python3 python3-cryptography fping iproute2 prometheus-smokeping-prober
 BENCH_PACKAGES := prometheus-blackbox-exporter wrk python3 iproute2 nginx-light prometheus-smokeping-prober
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_ARGS ?=

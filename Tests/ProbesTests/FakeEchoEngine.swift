@@ -7,8 +7,9 @@ import VandineCore
 /// destination, so tests can check what a user of the engine did.
 final class FakeEchoEngine: ICMPEchoing {
     struct Script: Sendable {
-        /// Round-trip time reported per destination and sequence.
-        var delay: @Sendable (ICMPDestination, UInt16) -> Duration = { _, _ in .milliseconds(1) }
+        /// Round-trip time reported per destination and sequence. Zero answers inside `send`, so a
+        /// test does not depend on when a busy machine schedules a task.
+        var delay: @Sendable (ICMPDestination, UInt16) -> Duration = { _, _ in .zero }
         /// Whether the request with this (destination, n-th packet sent to it, counted from 0) is lost.
         var drops: @Sendable (ICMPDestination, Int) -> Bool = { _, _ in false }
         /// Whether the reply to this request is delivered twice.
@@ -42,6 +43,13 @@ final class FakeEchoEngine: ICMPEchoing {
         return Session(engine: self, destination: destination, onReply: onReply)
     }
 
+    func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+        Task {
+            try? await Task.sleep(until: instant, clock: .continuous)
+            action()
+        }
+    }
+
     fileprivate final class Session: EchoSession {
         let engine: FakeEchoEngine
         let destination: ICMPDestination
@@ -68,6 +76,12 @@ final class FakeEchoEngine: ICMPEchoing {
             let rtt = engine.script.delay(destination, sequence)
             let twice = engine.script.duplicates(destination, index)
             let hopLimit = engine.script.hopLimit
+            guard rtt > .zero else {
+                for copy in 0..<(twice ? 2 : 1) {
+                    onReply(EchoReply(sequence: sequence, rtt: rtt, hopLimit: hopLimit, isDuplicate: copy > 0))
+                }
+                return sequence
+            }
             Task { [self] in
                 try? await Task.sleep(for: rtt)
                 for copy in 0..<(twice ? 2 : 1) {

@@ -9,6 +9,15 @@ public struct CommandResult: Sendable {
 }
 
 public enum Command {
+    /// ``run(_:_:input:)`` on a thread of its own: the caller's task waits without holding one of
+    /// Swift's cooperative threads (two on a 2-core machine), so probes running in parallel tests
+    /// are not starved while a slow tool (python, openssl) runs.
+    public static func runOffPool(_ executable: String, _ arguments: [String], input: String? = nil) async throws -> CommandResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try run(executable, arguments, input: input) }) }.start()
+        }
+    }
+
     /// Runs `executable` (a path, or a name looked up in PATH) with `arguments`, feeding `input`.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> CommandResult {

@@ -12,7 +12,7 @@ import Testing
         #expect(config.modules.keys.sorted() == [
             "dns_soa", "dns_tcp_example", "dns_udp_example", "http_2xx_example", "http_any_response_example",
             "http_basic_auth_example", "http_gzip", "http_gzip_with_accept_encoding", "http_post_2xx", "http_with_proxy",
-            "imap_starttls", "irc_banner_example", "smtp_starttls", "tcp_connect_example", "tls_connect",
+            "icmp_example", "icmp_ttl5", "imap_starttls", "irc_banner_example", "smtp_starttls", "tcp_connect_example", "tls_connect",
         ])
         guard case let .http(http) = config.modules["http_2xx_example"]?.options else { Issue.record("not http"); return }
         #expect(http.validHTTPVersions == ["HTTP/1.1", "HTTP/2.0"])
@@ -25,6 +25,12 @@ import Testing
         guard case let .tcp(tcpDefault) = config.modules["tcp_connect_example"]?.options else { Issue.record("not tcp"); return }
         #expect(tcpDefault.ipProtocol == IPProtocolPreference(preferred: .ip6, fallback: true), "blackbox's defaults")
         #expect(config.modules["http_gzip"]?.timeout == .seconds(5), "blackbox's default timeout")
+        guard case let .icmp(icmp) = config.modules["icmp_example"]?.options, case let .icmp(ttl5) = config.modules["icmp_ttl5"]?.options else {
+            Issue.record("not icmp"); return
+        }
+        #expect(icmp.ipProtocol.preferred == .ip4 && icmp.sourceIPAddress == "127.0.0.1")
+        #expect(icmp.packets == 1 && icmp.payloadSize == 28, "one packet of blackbox's 28 bytes, as blackbox sends")
+        #expect(ttl5.ttl == 5)
     }
 
     @Test func credentialsInHeadersAndProxyURLsAreRedactedWhenRendered() throws {
@@ -53,8 +59,6 @@ import Testing
          "5:7: modules.oauth.http.oauth2: unknown key \"oauth2\""),
         ("  http_post_body_file:\n    prober: http\n    timeout: 5s\n    http:\n      method: POST\n      body_file: \"/files/body.txt\"\n",
          "7:18: modules.http_post_body_file.http.body_file: cannot read file /files/body.txt"),
-        ("  icmp_example:\n    prober: icmp\n    timeout: 5s\n",
-         "3:13: modules.icmp_example.prober: unknown prober icmp (known probers: dns, http, tcp)"),
     ])
     func unsupportedOptionsAreRefusedByName(_ module: String, _ expected: String) {
         do {

@@ -192,6 +192,44 @@ import VandineCore
         }
     }
 
+    /// `/probe?module=services&target=DEVICE` probes every service of the device; `/sd` offers the
+    /// (device, services) entry beside the per-service entries.
+    @Test func servicesProbeAndItsServiceDiscoveryEntry() async throws {
+        let server = try await TCPTestServer()
+        defer { Task { await server.stop() } }
+        let (state, directory, _) = try Self.makeState(yaml: """
+            modules:
+              tcp_connect:
+                prober: tcp
+                timeout: 2s
+              services:
+                prober: services
+                timeout: 2s
+            devices:
+              - name: box
+                address: 127.0.0.1
+                modules: [services]
+                services:
+                  - {name: listener, port: \(server.port)}
+            """)
+        defer { directory.remove() }
+        try await Self.app(state).test(.router) { client in
+            try await client.execute(uri: "/probe?module=services&target=box", method: .get) { response in
+                #expect(response.status == .ok)
+                let set = MetricSet(try ExpositionParser.parse(String(buffer: response.body)))
+                #expect(set.sample(named: "probe_success") == 1)
+                #expect(set.sample(named: "vandine_service_up", labels: ["service": "listener", "port": String(server.port)]) == 1)
+            }
+            try await client.execute(uri: "/sd", method: .get) { response in
+                struct Group: Decodable { let targets: [String]; let labels: [String: String] }
+                let groups = try JSONDecoder().decode([Group].self, from: Data(buffer: response.body))
+                #expect(groups.map(\.targets) == [["box"], ["box:\(server.port)"]])
+                #expect(groups[0].labels == ["__param_target": "box", "__param_module": "services", "module": "services", "device": "box"])
+                #expect(groups[1].labels["service"] == "listener")
+            }
+        }
+    }
+
     @Test func reloadWithABrokenFileKeepsTheOldConfig() async throws {
         let (state, directory, file) = try Self.makeState()
         defer { directory.remove() }

@@ -6,8 +6,17 @@ import VandineCore
 /// Thread-safe: a prober may record from several tasks.
 public final class MetricsSink: Sendable {
     private let recorded = Mutex(MetricSet())
+    private let lateRecorders = Mutex<[@Sendable (inout MetricSet) -> Void]>([])
 
     public init() {}
+
+    /// Registers a recorder that writes its metrics when the snapshot is taken, for values that
+    /// change too often to record on every change (an ICMP probe's packet counts move on every
+    /// send and reply): the snapshot — at the end, or when the deadline cuts the probe off — holds
+    /// their values at that moment, at no cost per change.
+    public func recordAtSnapshot(_ recorder: @escaping @Sendable (inout MetricSet) -> Void) {
+        lateRecorders.withLock { $0.append(recorder) }
+    }
 
     /// Sets one gauge sample (last write wins for the same name and labels).
     public func gauge(_ name: String, _ value: Double, help: String, labels: [String: String] = [:]) {
@@ -20,5 +29,9 @@ public final class MetricsSink: Sendable {
     }
 
     /// Everything recorded so far, with its conflicts.
-    public var snapshot: MetricSet { recorded.withLock { $0 } }
+    public var snapshot: MetricSet {
+        var set = recorded.withLock { $0 }
+        for recorder in lateRecorders.withLock({ $0 }) { recorder(&set) }
+        return set
+    }
 }

@@ -27,6 +27,10 @@ public struct ProbeContext: Sendable {
         self.policy = policy
     }
 
+    /// The config in force (the one ``policy`` checks against): its modules and devices, for a
+    /// prober that runs other modules (the services prober).
+    public var config: ExporterConfig { policy.config }
+
     /// Time left until ``deadline`` (zero when it has passed).
     public var remaining: Duration { max(.zero, deadline - .now) }
 

@@ -16,11 +16,18 @@ public struct ProberRegistry: Sendable {
     public var tcp: any Prober
     public var http: any Prober
     public var dns: any Prober
+    public var icmp: any Prober
+    public var services: any Prober
 
-    public init(tcp: any Prober, http: any Prober, dns: any Prober) {
+    /// Without `services`, the services prober runs the given tcp, http and dns probers for each
+    /// service (so a registry of fakes probes services with the fakes too).
+    public init(tcp: any Prober, http: any Prober, dns: any Prober, icmp: any Prober, services: (any Prober)? = nil) {
         self.tcp = tcp
         self.http = http
         self.dns = dns
+        self.icmp = icmp
+        self.services = NestedServicesRefusal()
+        self.services = services ?? ServicesProber(probers: self)
     }
 
     public func prober(for options: ProberOptions) -> any Prober {
@@ -28,6 +35,8 @@ public struct ProberRegistry: Sendable {
         case .tcp: tcp
         case .http: http
         case .dns: dns
+        case .icmp: icmp
+        case .services: services
         }
     }
 }

@@ -1,4 +1,5 @@
 import CurlClient
+import Logging
 import ServiceLifecycle
 import VandineCore
 
@@ -7,17 +8,30 @@ import VandineCore
 public struct ProberWiring: Sendable {
     public let registry: ProberRegistry
     public let services: [any Service]
+    /// The process's ICMP engine, shared by the icmp prober and the discovery sweep.
+    public let echo: any ICMPEchoing
 
-    public init(registry: ProberRegistry, services: [any Service]) {
+    public init(registry: ProberRegistry, services: [any Service], echo: any ICMPEchoing) {
         self.registry = registry
         self.services = services
+        self.echo = echo
     }
 
-    /// The exporter's standard probers, with the process's one curl engine (one thread, one multi
-    /// handle; started by the first request) for the http prober, run as a Service.
-    public static func standard() -> ProberWiring {
+    /// The discovery sweep on this wiring's ICMP engine, to run as a Service after ``services``
+    /// (the engine must be up first). It idles while the config has no `discovery:` section.
+    public func discoveryService(config: ReloadableConfig<ExporterConfig>, results: DiscoveryResults,
+                                 logger: Logger) -> DiscoveryService {
+        DiscoveryService(config: config, engine: echo, results: results, logger: logger)
+    }
+
+    /// The exporter's standard probers, with the process's long-lived engines run as Services: the
+    /// one curl engine (one thread, one multi handle; started by the first request) for the http
+    /// prober, and the one ICMP engine (a socket per family, one receive thread; opened by the
+    /// first echo). The services prober runs these same tcp, http and dns probers for each service.
+    public static func standard(icmp: ICMPEngine = ICMPEngine()) -> ProberWiring {
         let curl = CurlEngine.shared
-        return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber()),
-                            services: [curl])
+        return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber(),
+                                                     icmp: ICMPProber(engine: icmp)),
+                            services: [curl, icmp], echo: icmp)
     }
 }

@@ -1,7 +1,8 @@
 import VandineCore
 
 /// Decides whether `/probe` may touch a target: configured devices (by name or address) always,
-/// anything else only when the config's `allowed_targets` lists it. The string checked is the
+/// anything else only when the config's `allowed_targets` lists it or it is an IP literal inside
+/// `discovery.networks` (where the sweep finds hosts for `/sd`). The string checked is the
 /// string resolved: the target is parsed once, strictly (``HostPort``, ``TargetURL``), and every
 /// later step uses that parse.
 public enum TargetPolicy {
@@ -43,6 +44,13 @@ public enum TargetPolicy {
         switch form {
         case .hostPort:
             return HostPort.parse(text).map { ProbeTarget(endpoint: $0) }
+        case .host:
+            return HostPort.parse(text).flatMap { endpoint in
+                guard endpoint.port == nil else {
+                    return .failure(TargetSyntaxError("ICMP has no ports: give the host alone (\(HostPort(host: endpoint.host, zone: endpoint.zone, port: nil)))"))
+                }
+                return .success(ProbeTarget(endpoint: endpoint))
+            }
         case .url:
             return TargetURL.parse(text).map { ProbeTarget(endpoint: HostPort(host: $0.authority.host, zone: $0.authority.zone, port: $0.port), url: $0) }
         }
@@ -55,10 +63,15 @@ public enum TargetPolicy {
             target.endpoint.host = device.address
             return .success(target)
         }
-        guard config.allowedTargets.allows(host: target.endpoint.host) else {
-            return .failure(.forbidden("target \"\(target.endpoint.host)\" is not a configured device and not in allowed_targets"))
+        if config.allowedTargets.allows(host: target.endpoint.host) { return .success(target) }
+        // A host the discovery sweep may find: any IP literal inside discovery.networks.
+        if let discovery = config.discovery {
+            guard discovery.covers(host: target.endpoint.host) else {
+                return .failure(.forbidden("target \"\(target.endpoint.host)\" is not a configured device and not in allowed_targets or discovery.networks"))
+            }
+            return .success(target)
         }
-        return .success(target)
+        return .failure(.forbidden("target \"\(target.endpoint.host)\" is not a configured device and not in allowed_targets"))
     }
 
     /// `%XX` decoded once; nil when a `%` is not followed by two hex digits.

@@ -1,7 +1,8 @@
 import Logging
 import VandineCore
 
-/// Everything the routes share: the reloadable config, the probe handler and its statistics.
+/// Everything the routes share: the reloadable config, the probe handler and its statistics, and
+/// the discovery sweep's results.
 /// One instance per process (or per test application).
 public final class ExporterState: Sendable {
     public let config: ReloadableConfig<ExporterConfig>
@@ -9,15 +10,18 @@ public final class ExporterState: Sendable {
     /// Where the config came from (`--config.file` or the embedded default), for logs and `/`.
     public let configSource: String
     public let logger: Logger
+    /// What the discovery sweep found, for `/metrics`, `/sd` and `/` (empty without a sweep).
+    public let discovery: DiscoveryResults
     /// Continuous mode (the `smokeping:` section), when the daemon runs it.
     public let smokeping: SmokepingService?
 
     public init(config: ReloadableConfig<ExporterConfig>, configSource: String, handler: ProbeHandler, logger: Logger,
-                smokeping: SmokepingService? = nil) {
+                discovery: DiscoveryResults = DiscoveryResults(), smokeping: SmokepingService? = nil) {
         self.config = config
         self.configSource = configSource
         self.handler = handler
         self.logger = logger
+        self.discovery = discovery
         self.smokeping = smokeping
     }
 

@@ -1,7 +1,7 @@
 import VandineCore
 
-/// The exporter's own `/metrics`: build info, config reload status, probe statistics, cache ages
-/// and process metrics.
+/// The exporter's own `/metrics`: build info, config reload status, probe statistics, cache ages,
+/// the discovery sweep's hosts and process metrics.
 public func selfMetrics(state: ExporterState) async -> MetricSet {
     var set = MetricSet()
     set.gauge("vandine_exporter_build_info", 1,
@@ -18,6 +18,7 @@ public func selfMetrics(state: ExporterState) async -> MetricSet {
                   help: "Age of the cached result of a module with an interval.",
                   labels: ["module": age.module, "target": age.target])
     }
+    for family in state.discovery.families(devices: state.config.current.devices) { set.add(family) }
     for family in ProcessMetrics.families() { set.add(family) }
     return set
 }

@@ -25,9 +25,25 @@ public enum StatusPage {
             page += "<tr><td>\(escape(name))</td><td>\(escape(module.prober))</td><td>\(module.timeout)</td><td>\(module.interval.map { "\($0)" } ?? "")</td></tr>"
         }
         page += "</table>"
+        if config.discovery != nil { page += discoveredTable(state.discovery, devices: config.devices) }
         page += probeTable(title: "Recent probes", entries: state.handler.history.recent)
         page += probeTable(title: "Recent failures", entries: state.handler.history.failures)
         return page + "</body></html>\n"
+    }
+
+    /// The discovery sweep's hosts: address, MAC, name, the device it is, up or since when gone.
+    static func discoveredTable(_ results: DiscoveryResults, devices: [DeviceConfig]) -> String {
+        var html = "<h2>Discovered hosts</h2>"
+        guard let sweep = results.lastSweep else { return html + "<p>No sweep has finished yet.</p>" }
+        html += "<p>Last sweep \(Date(timeIntervalSince1970: sweep.finished).ISO8601Format()), \(sweep.addresses) addresses in "
+            + "\(sweep.durationSeconds.formatted(decimals: 1))s\(sweep.success ? "" : " <span class=fail>FAILED</span>")</p>"
+        html += "<table><tr><th>Address</th><th>MAC</th><th>Host name</th><th>Device</th><th>State</th></tr>"
+        for host in results.hosts {
+            let state = host.up ? "up" : "<span class=fail>gone since \(Date(timeIntervalSince1970: host.lastSeen).ISO8601Format())</span>"
+            html += "<tr><td>\(host.address)</td><td>\(host.mac?.description ?? "")</td><td>\(escape(host.hostname ?? ""))</td>"
+            html += "<td>\(escape(host.knownDevice(in: devices)?.name ?? ""))</td><td>\(state)</td></tr>"
+        }
+        return html + "</table>"
     }
 
     static func probeTable(title: String, entries: [ProbeHistory.Entry]) -> String {

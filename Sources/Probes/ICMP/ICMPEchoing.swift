@@ -20,6 +20,11 @@ public protocol ICMPEchoing: Sendable {
     ///   - onReply: called on the receive thread once per matching reply, duplicates included.
     func openSession(to destination: ICMPDestination, options: EchoOptions,
                      onReply: @escaping @Sendable (EchoReply) -> Void) throws(ICMPError) -> any EchoSession
+
+    /// Runs `action` at `instant` (or as soon after as the engine gets to it) on the engine's own
+    /// thread, like `onReply`: short, never blocking. For pacing a probe's requests and ending its
+    /// wait without a timer, task or sleep per packet — what lets 1,000 probes cost one thread.
+    func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void)
 }
 
 /// One session: sends numbered echo requests and stops matching replies once closed.

@@ -1,8 +1,8 @@
 import VandineCore
 
-/// Prometheus HTTP service discovery (`http_sd_configs`): one target group per (device, module) and
-/// per device service, with `__param_target` / `__param_module` set so a single scrape job with
-/// `metrics_path: /probe` covers everything.
+/// Prometheus HTTP service discovery (`http_sd_configs`): one target group per (device, module),
+/// per device service and per (discovered host, discovery module), with `__param_target` /
+/// `__param_module` set so a single scrape job with `metrics_path: /probe` covers everything.
 public enum ServiceDiscovery {
     /// One entry of the `/sd` JSON array.
     public struct TargetGroup: Codable, Equatable, Sendable {
@@ -10,7 +10,14 @@ public enum ServiceDiscovery {
         public var labels: [String: String]
     }
 
-    public static func targetGroups(for config: ExporterConfig) -> [TargetGroup] {
+    /// The groups for `config`'s devices, then for the `discovered` hosts (see
+    /// ``discoveredGroups(for:discovered:)``).
+    public static func targetGroups(for config: ExporterConfig, discovered: [DiscoveredHost] = []) -> [TargetGroup] {
+        deviceGroups(for: config) + discoveredGroups(for: config, discovered: discovered)
+    }
+
+    /// One group per (device, module) and per device service.
+    public static func deviceGroups(for config: ExporterConfig) -> [TargetGroup] {
         let defaultServiceModule = defaultModule(in: config)
         var groups: [TargetGroup] = []
         for device in config.devices {
@@ -25,16 +32,50 @@ public enum ServiceDiscovery {
             }
             for service in device.services {
                 guard let module = service.module ?? defaultServiceModule, let options = config.modules[module]?.options else { continue }
-                let target: String
-                switch options.targetForm {
-                case .hostPort: target = "\(device.name):\(service.port)"
-                case .url: target = "\(service.https ? "https" : "http")://\(device.name):\(service.port)\(service.path ?? "/")"
-                }
+                let target = target(of: service, on: device, form: options.targetForm)
                 var labels = base
                 labels["__param_target"] = target
                 labels["__param_module"] = module
                 labels[ServiceDiscoveryLabels.module] = module
                 labels[ServiceDiscoveryLabels.service] = service.name
+                groups.append(TargetGroup(targets: [target], labels: labels))
+            }
+        }
+        return groups
+    }
+
+    /// The `/probe` target that checks `service` with a module whose targets are written in `form`:
+    /// `device:port`, or `http(s)://device:port/path` for URL-form modules. The services prober
+    /// probes each service at this same target.
+    public static func target(of service: ServiceConfig, on device: DeviceConfig, form: TargetForm) -> String {
+        switch form {
+        case .host: device.name
+        case .hostPort: "\(device.name):\(service.port)"
+        case .url: "\(service.https ? "https" : "http")://\(device.name):\(service.port)\(service.path ?? "/")"
+        }
+    }
+
+    /// One group per (discovered host, `discovery.modules` entry) for hosts that answered the last
+    /// sweep, lie in a network configured now, and are not configured devices (those have their
+    /// own entries). Labels: `vandine_discovered="true"`, `mac` and `hostname` when known,
+    /// `module`, and `discovery.labels`.
+    public static func discoveredGroups(for config: ExporterConfig, discovered: [DiscoveredHost]) -> [TargetGroup] {
+        guard let discovery = config.discovery else { return [] }
+        var groups: [TargetGroup] = []
+        for host in discovered where host.up && discovery.network(containing: host.address) != nil
+            && host.knownDevice(in: config.devices) == nil {
+            var base = discovery.labels
+            base[ServiceDiscoveryLabels.discovered] = "true"
+            if let mac = host.mac { base[ServiceDiscoveryLabels.mac] = mac.description }
+            if let hostname = host.hostname { base[ServiceDiscoveryLabels.hostname] = hostname }
+            for module in discovery.modules {
+                guard let options = config.modules[module]?.options else { continue }
+                let address = host.address.description
+                let target = options.targetForm == .url && !host.address.isIPv4 ? "[\(address)]" : address
+                var labels = base
+                labels["__param_target"] = target
+                labels["__param_module"] = module
+                labels[ServiceDiscoveryLabels.module] = module
                 groups.append(TargetGroup(targets: [target], labels: labels))
             }
         }

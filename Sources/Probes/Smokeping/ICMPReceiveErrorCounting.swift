@@ -4,5 +4,7 @@
 /// whole process, without labels. An engine that does not adopt this reports 0.
 public protocol ICMPReceiveErrorCounting: Sendable {
     /// Failed socket reads since the engine started.
-    var receiveErrors: UInt64 { get }
+    var receiveErrors: Int { get }
 }
+
+extension ICMPEngine: ICMPReceiveErrorCounting {}

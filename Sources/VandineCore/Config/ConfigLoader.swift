@@ -20,15 +20,21 @@ public struct ConfigLoader: Sendable {
     public func parse(yaml: String, file: String, baseDirectory: String = "") throws(ConfigError) -> ExporterConfig {
         let secrets = SecretReader(environment: environment, baseDirectory: baseDirectory)
         let root = try ConfigNode.parse(yaml: yaml, file: file)
-            .mapping(allowedKeys: ["modules", "devices", "allowed_targets", "smokeping"])
+            .mapping(allowedKeys: ["modules", "devices", "allowed_targets", "icmp", "discovery", "smokeping"])
 
         var config = ExporterConfig()
         if let modules = root["modules"] {
-            for (key, value) in try modules.anyMapping().entries {
+            let entries = try modules.anyMapping().entries
+            // Read first, so that options naming another module can check it whatever the order.
+            var probers: [String: String] = [:]
+            for (key, value) in entries {
+                if let prober = try? value.anyMapping()["prober"], let name = try? prober.string() { probers[key.string] = name }
+            }
+            for (key, value) in entries {
                 guard Self.isValidModuleName(key.string) else {
                     throw key.node.error("module name must match [A-Za-z_][A-Za-z0-9_-]*, got \"\(key.string)\"")
                 }
-                config.modules[key.string] = try Self.module(named: key.string, from: value, secrets: secrets)
+                config.modules[key.string] = try Self.module(named: key.string, from: value, secrets: secrets, moduleProbers: probers)
             }
         }
         var firstUse: [String: String] = [:]
@@ -55,6 +61,10 @@ public struct ConfigLoader: Sendable {
                 config.allowedTargets.hostPatterns.append(entry)
             }
         }
+        if let icmp = root["icmp"] { config.icmp = try ICMPSettings.parse(icmp) }
+        if let discovery = root["discovery"] {
+            config.discovery = try DiscoveryConfig.parse(discovery, modules: config.modules)
+        }
         if let smokeping = root["smokeping"] {
             config.smokeping = try SmokepingConfig.parse(smokeping, devices: config.devices)
         }
@@ -66,7 +76,8 @@ public struct ConfigLoader: Sendable {
     /// Keys a module may have besides its prober's section.
     static let moduleKeys: Set<String> = ["prober", "timeout", "interval"]
 
-    static func module(named name: String, from node: ConfigNode, secrets: SecretReader) throws(ConfigError) -> ModuleConfig {
+    static func module(named name: String, from node: ConfigNode, secrets: SecretReader,
+                       moduleProbers: [String: String] = [:]) throws(ConfigError) -> ModuleConfig {
         let sectionNames = Set(ProberOptions.sections.map { $0.proberName })
         let map = try node.mapping(allowedKeys: moduleKeys.union(sectionNames))
         let proberNode = try map.required("prober")
@@ -77,13 +88,17 @@ public struct ConfigLoader: Sendable {
         for (key, value) in map.entries where sectionNames.contains(key.string) && key.string != proberName && !value.isNull {
             throw key.node.error("\(key.string) options need prober \(key.string), this module uses \(proberName)")
         }
-        let options = try section.parse(map[proberName], context: ModuleParseContext(secrets: secrets, module: node)).wrapped
+        let parseContext = ModuleParseContext(secrets: secrets, module: node, moduleProbers: moduleProbers)
+        let options = try section.parse(map[proberName], context: parseContext).wrapped
         var module = ModuleConfig(name: name, options: options)
         if let timeout = map["timeout"] {
             module.timeout = try positive(timeout)
         }
         if let interval = map["interval"] {
             module.interval = try positive(interval)
+        }
+        if let problem = options.section.problem(withTimeout: module.timeout) {
+            throw (map["timeout"] ?? node).error(problem)
         }
         return module
     }
@@ -113,14 +128,20 @@ public struct ConfigLoader: Sendable {
         }
         var device = DeviceConfig(name: name, address: address)
         if let labels = map["labels"] {
-            for (key, value) in try labels.anyMapping().entries {
-                guard isValidLabelName(key.string), !key.string.hasPrefix("__") else {
-                    throw key.node.error("invalid label name \"\(key.string)\" (must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __)")
+            device.labels = try Self.labels(from: labels, reserved: ServiceDiscoveryLabels.reserved)
+        }
+        // Services before modules: a module's problem hook may look at them (the services prober).
+        if let services = map["services"] {
+            var firstUse: [String: String] = [:]
+            for item in try services.list() {
+                let service = try service(from: item, modules: modules)
+                let key = "\(service.port) \(service.name)"
+                if let first = firstUse[key] {
+                    throw try item.mapping(allowedKeys: serviceKeys).required("name")
+                        .error("duplicate service \"\(service.name)\" on port \(service.port) (first listed at \(first)): the services prober labels its series by service and port")
                 }
-                guard !ServiceDiscoveryLabels.reserved.contains(key.string) else {
-                    throw key.node.error("label name \"\(key.string)\" is reserved: /sd sets it itself (reserved: \(ServiceDiscoveryLabels.reserved.sorted().joined(separator: ", ")))")
-                }
-                device.labels[key.string] = try value.string()
+                firstUse[key] = item.path
+                device.services.append(service)
             }
         }
         if let list = map["modules"] {
@@ -136,12 +157,23 @@ public struct ConfigLoader: Sendable {
             }
         }
         if let ssh = map["ssh"] { device.ssh = try sshSettings(from: ssh, secrets: secrets) }
-        if let services = map["services"] {
-            for item in try services.list() {
-                device.services.append(try service(from: item, modules: modules))
-            }
-        }
         return device
+    }
+
+    /// A `labels:` mapping for `/sd`: valid Prometheus names, none starting with `__`, none that
+    /// `/sd` sets itself (`reserved`).
+    static func labels(from node: ConfigNode, reserved: Set<String>) throws(ConfigError) -> [String: String] {
+        var labels: [String: String] = [:]
+        for (key, value) in try node.anyMapping().entries {
+            guard isValidLabelName(key.string), !key.string.hasPrefix("__") else {
+                throw key.node.error("invalid label name \"\(key.string)\" (must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __)")
+            }
+            guard !reserved.contains(key.string) else {
+                throw key.node.error("label name \"\(key.string)\" is reserved: /sd sets it itself (reserved: \(reserved.sorted().joined(separator: ", ")))")
+            }
+            labels[key.string] = try value.string()
+        }
+        return labels
     }
 
     static func sshSettings(from node: ConfigNode, secrets: SecretReader) throws(ConfigError) -> SSHSettings {
@@ -164,14 +196,19 @@ public struct ConfigLoader: Sendable {
         return ssh
     }
 
+    static let serviceKeys: Set<String> = ["name", "port", "module", "path", "https"]
+
     static func service(from node: ConfigNode, modules: [String: ModuleConfig]) throws(ConfigError) -> ServiceConfig {
-        let map = try node.mapping(allowedKeys: ["name", "port", "module", "path", "https"])
+        let map = try node.mapping(allowedKeys: serviceKeys)
         var service = ServiceConfig(name: try map.required("name").nonEmptyString(),
                                     port: try map.required("port").int(in: 1...65535))
         if let moduleNode = map["module"] {
             let name = try moduleNode.nonEmptyString()
-            guard modules[name] != nil else {
+            guard let module = modules[name] else {
                 throw moduleNode.error("unknown module \(moduleNode.quotedValue) (defined modules: \(modules.keys.sorted().joined(separator: ", ")))")
+            }
+            guard type(of: module.options.section).canCheckService else {
+                throw moduleNode.error("module \(moduleNode.quotedValue) uses the \(module.prober) prober, which cannot check a service (a service needs a \(ProberOptions.serviceProbers) module)")
             }
             service.module = name
         }

@@ -18,7 +18,23 @@ public enum ConfigRenderer {
         let allowed = config.allowedTargets.networks.map(\.description) + config.allowedTargets.hostPatterns
         out += allowed.isEmpty ? "allowed_targets: []\n" : "allowed_targets:\n"
         for entry in allowed { out += "  - \(quote(entry))\n" }
+        out += "icmp:\n  privileged: \(config.icmp.privileged.rawValue)\n"
+        if let discovery = config.discovery { out += section("discovery", render(discovery: discovery)) }
         if let smokeping = config.smokeping { out += section("smokeping", smokeping.render()) }
+        return out
+    }
+
+    /// The `discovery:` section, every key written out (defaults included).
+    public static func render(discovery: DiscoveryConfig) -> String {
+        var out = "networks: [\(discovery.networks.map { quote($0.description) }.joined(separator: ", "))]\n"
+        out += "interval: \(discovery.interval)\ntimeout: \(discovery.timeout)\n"
+        out += "packets_per_second: \(discovery.packetsPerSecond)\nmax_addresses: \(discovery.maxAddresses)\n"
+        out += "modules: [\(discovery.modules.map(quote).joined(separator: ", "))]\n"
+        out += "keep_vanished: \(discovery.keepVanished)\n"
+        if !discovery.labels.isEmpty {
+            out += "labels:\n"
+            for key in discovery.labels.keys.sorted() { out += "  \(key): \(quote(discovery.labels[key]!))\n" }
+        }
         return out
     }
 
@@ -56,6 +72,8 @@ public enum ConfigRenderer {
             for service in device.services {
                 out += "  - name: \(quote(service.name))\n    port: \(service.port)\n"
                 if let module = service.module { out += "    module: \(quote(module))\n" }
+                if let path = service.path { out += "    path: \(quote(path))\n" }
+                if service.https { out += "    https: true\n" }
             }
         }
         return out

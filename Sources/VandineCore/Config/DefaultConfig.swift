@@ -19,17 +19,28 @@ public enum DefaultConfig {
             tcp:
               port: 22
               expect_banner: "^SSH-2\\\\.0-"
+          icmp:
+            prober: icmp
+            timeout: 5s
+            icmp:
+              preferred_ip_protocol: ip4
+              packets: 5
+              interval: 200ms
           dns_udp:
             prober: dns
             timeout: 5s
             dns:
               query_name: localhost
               query_type: A
+          services:
+            prober: services
+            timeout: 5s
         devices:
           - name: localhost
             address: 127.0.0.1
             labels:
               role: self
+            modules: [icmp, services]
             services:
               - name: ssh
                 port: 22

@@ -27,7 +27,8 @@ public struct DeviceConfig: Sendable, Equatable {
 public struct ServiceConfig: Sendable, Equatable {
     public var name: String
     public var port: Int
-    /// The module that checks it (default: the config's first `tcp` module).
+    /// The module that checks it (default: `tcp_connect`, else the first plain-connect `tcp`
+    /// module by name; a `services` module may set its own `default_module`).
     public var module: String?
     /// For URL-form modules: the path requested (default `/`).
     public var path: String?

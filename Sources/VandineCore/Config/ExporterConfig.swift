@@ -7,14 +7,22 @@ public struct ExporterConfig: Sendable, Equatable {
     public var devices: [DeviceConfig]
     /// Ad-hoc `/probe` targets allowed besides the configured devices.
     public var allowedTargets: TargetAllowlist
+    /// How the ICMP engine opens its sockets.
+    public var icmp: ICMPSettings
+    /// The LAN discovery sweep, when configured. Addresses inside its networks are also allowed
+    /// `/probe` targets.
+    public var discovery: DiscoveryConfig?
     /// Continuous mode (smokeping_prober's series), when the config has a `smokeping:` section.
     public var smokeping: SmokepingConfig?
 
     public init(modules: [String: ModuleConfig] = [:], devices: [DeviceConfig] = [],
-                allowedTargets: TargetAllowlist = .init(), smokeping: SmokepingConfig? = nil) {
+                allowedTargets: TargetAllowlist = .init(), icmp: ICMPSettings = .init(), discovery: DiscoveryConfig? = nil,
+                smokeping: SmokepingConfig? = nil) {
         self.modules = modules
         self.devices = devices
         self.allowedTargets = allowedTargets
+        self.icmp = icmp
+        self.discovery = discovery
         self.smokeping = smokeping
     }
 

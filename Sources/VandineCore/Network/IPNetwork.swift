@@ -3,6 +3,13 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     public let address: IPAddress
     public let prefixLength: Int
 
+    /// A network from its address and prefix length (0-32 for IPv4, 0-128 for IPv6).
+    public init(address: IPAddress, prefixLength: Int) {
+        precondition((0...address.bytes.count * 8).contains(prefixLength), "prefix length out of range")
+        self.address = address
+        self.prefixLength = prefixLength
+    }
+
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, let address = IPAddress(String(parts[0])) else { return nil }

@@ -6,6 +6,15 @@ public struct ModuleParseContext {
     let secrets: SecretReader
     /// The module's own node, for errors about a section that is missing altogether.
     var module: ConfigNode? = nil
+    /// Every module of the file by name, with its `prober:` as written (parsed or not yet), for
+    /// options that name another module.
+    var moduleProbers: [String: String] = [:]
+
+    /// The prober named by module `name`'s `prober:`, or nil when the file defines no such module.
+    public func proberName(ofModule name: String) -> String? { moduleProbers[name] }
+
+    /// The names of the file's modules, sorted, for error messages.
+    public var moduleNames: [String] { moduleProbers.keys.sorted() }
 
     /// An error positioned at the module (for a required section that is absent).
     public func moduleError(_ message: String) -> ConfigError {

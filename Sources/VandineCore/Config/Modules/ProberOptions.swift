@@ -1,4 +1,4 @@
-/// The options of one prober: its section of a module (`tcp:`, `http:`, `dns:`), parsed from
+/// The options of one prober: its section of a module (`tcp:`, `http:`, `dns:`, `services:`), parsed from
 /// ``ConfigNode`` with exact errors and rendered back for `/config` and `debug=true`.
 public protocol ProberOptionsSection: Sendable, Equatable {
     /// The prober's name after `prober:`, which is also the key of its section.
@@ -12,12 +12,19 @@ public protocol ProberOptionsSection: Sendable, Equatable {
     /// Why probing `device` by its name could never succeed with these options (checked at load,
     /// so `--config.check` catches it), or nil.
     func problem(probing device: DeviceConfig) -> String?
+    /// Why these options cannot work within a module timeout of `timeout`, or nil.
+    func problem(withTimeout timeout: PrometheusDuration) -> String?
+    /// Whether a device's service (an entry under `services:`) may name a module of this prober:
+    /// the prober then checks the service's port (or URL). Default true.
+    static var canCheckService: Bool { get }
     /// These options wrapped in their ``ProberOptions`` case.
     var wrapped: ProberOptions { get }
 }
 
 extension ProberOptionsSection {
     public func problem(probing device: DeviceConfig) -> String? { nil }
+    public func problem(withTimeout timeout: PrometheusDuration) -> String? { nil }
+    public static var canCheckService: Bool { true }
 }
 
 /// How a prober's targets are written.
@@ -26,6 +33,9 @@ public enum TargetForm: Sendable, Equatable {
     case hostPort
     /// A URL (``TargetURL``); `http://` is assumed when no scheme is given.
     case url
+    /// A host only (`host`, `v6`, `[v6]`, `[fe80::1%eth0]`): `host:port` is refused, the prober has
+    /// no ports (ICMP).
+    case host
 }
 
 /// ONE list of probers' options. Adding a prober: a case here, its line in `sections`, its line in
@@ -34,12 +44,16 @@ public enum ProberOptions: Sendable, Equatable {
     case tcp(TCPOptions)
     case http(HTTPOptions)
     case dns(DNSOptions)
+    case icmp(ICMPOptions)
+    case services(ServicesOptions)
 
     /// Every options type, for parsing by prober name.
     static let sections: [any ProberOptionsSection.Type] = [
         TCPOptions.self,
         HTTPOptions.self,
         DNSOptions.self,
+        ICMPOptions.self,
+        ServicesOptions.self,
     ]
 
     /// The payload, whatever its prober.
@@ -48,6 +62,8 @@ public enum ProberOptions: Sendable, Equatable {
         case let .tcp(options): options
         case let .http(options): options
         case let .dns(options): options
+        case let .icmp(options): options
+        case let .services(options): options
         }
     }
 
@@ -59,6 +75,13 @@ public enum ProberOptions: Sendable, Equatable {
 
     /// The known prober names, sorted, for error messages.
     public static var proberNames: [String] { sections.map { $0.proberName }.sorted() }
+
+    /// The probers whose modules may check a device's service, for error messages: `dns, http or tcp`.
+    public static var serviceProbers: String {
+        let names = sections.filter { $0.canCheckService }.map { $0.proberName }.sorted()
+        guard let last = names.last else { return "none" }
+        return names.count == 1 ? last : names.dropLast().joined(separator: ", ") + " or " + last
+    }
 
     /// The options type of the prober called `name`.
     static func section(named name: String) -> (any ProberOptionsSection.Type)? {

@@ -7,13 +7,12 @@ import ServiceLifecycle
 import VandineCore
 import WebServer
 
-/// `vandine-exporter`: flags named as Prometheus names them; wiring only.
-@main
-struct VandineExporterCommand: AsyncParsableCommand {
+/// `vandine-exporter [serve]`: the exporter daemon, flags named as Prometheus names them; wiring
+/// only.
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vandine-exporter",
-        abstract: "Prometheus exporter for a small network: probes devices on /probe, serves its own metrics on /metrics.",
-        version: BuildInfo.version
+        commandName: "serve",
+        abstract: "Run the exporter (the default): probes devices on /probe, serves its own metrics on /metrics."
     )
 
     @Option(name: .customLong("config.file"), help: "Configuration file. Without it an embedded default monitors this machine.")
@@ -61,14 +60,15 @@ struct VandineExporterCommand: AsyncParsableCommand {
         guard let (config, webConfig) = loadConfigs(loader: loader, logger: logger) else { throw ExitCode(1) }
         let source = configFile ?? DefaultConfig.fileName
         // Long-lived prober state, built here and run as Services: the curl engine (one thread, one
-        // multi handle) that the http prober shares.
-        let wiring = ProberWiring.standard()
+        // multi handle) that the http prober shares, and the ICMP engine (a socket per family).
+        let icmp = ICMPEngine(privilege: { config.current.icmp.privileged })
+        let wiring = ProberWiring.standard(icmp: icmp)
         let handler = ProbeHandler(probers: wiring.registry, logger: logger)
-        // Continuous mode (the `smokeping:` section) pings through any ICMPEchoing: the real
-        // engine goes here once it lands (e.g. `let echo: any ICMPEchoing = ICMPEngine.shared`).
-        let echo: any ICMPEchoing = UnavailableEchoEngine()
-        let smokeping = SmokepingService(config: config, engine: echo, logger: logger)
+        // Continuous mode (the `smokeping:` section) pings through the same ICMP engine.
+        let smokeping = SmokepingService(config: config, engine: icmp, logger: logger)
         let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger, smokeping: smokeping)
+        // The LAN discovery sweep runs on the wiring's ICMP engine, after the prober services.
+        let proberServices = wiring.services + [wiring.discoveryService(config: config, results: state.discovery, logger: logger)]
         let address = ListenAddress(listenAddress)!
         let app = try buildApplication(state: state, webConfig: webConfig, listen: address)
         logger.info("starting vandine-exporter", metadata: [
@@ -76,10 +76,10 @@ struct VandineExporterCommand: AsyncParsableCommand {
             "tls": "\(webConfig.tls != nil)", "basic_auth": "\(!webConfig.basicAuthUsers.isEmpty)",
         ])
         var groupConfiguration = ServiceGroupConfiguration(
-            // Array order is start order: prober services first (the engines, then continuous
-            // mode, which uses them), the HTTP server after them, so it stops first on shutdown.
-            services: wiring.services.map { .init(service: $0) }
-                + [.init(service: smokeping), .init(service: app), .init(service: SignalReloadService { state.reload() })],
+            // Array order is start order: prober services first (the engines, then the sweep and
+            // continuous mode, which use them), the HTTP server after them, so it stops first.
+            services: (proberServices + [smokeping]).map { .init(service: $0) }
+                + [.init(service: app), .init(service: SignalReloadService { state.reload() })],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
