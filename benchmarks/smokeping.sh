@@ -78,12 +78,16 @@ for ((n = 1; n <= TARGETS; n++)); do HOSTS+=("127.0.$((n / 256)).$((n % 256))");
 } >"$TMP/vandine.yml"
 echo "targets: []" >"$TMP/smokeping_prober.yml"
 
-# Sums of a family over all series on /metrics: "requests replies series".
-totals() { # port
-    curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics" | awk '
+# Sums of a family over all series on /metrics: "requests replies series". A saturated
+# smokeping_prober can take seconds to answer: a generous timeout, and a failed scrape is an
+# error (never a silent 0).
+totals() { # port [timeout]
+    local body
+    body=$(curl -fsS --max-time "${2:-30}" "http://127.0.0.1:$1/metrics") || return 1
+    awk '
         /^smokeping_requests_total\{/ { r += $NF; s++ }
         /^smokeping_response_duration_seconds_count\{/ { c += $NF }
-        END { printf "%d %d %d\n", r, c, s }'
+        END { printf "%d %d %d\n", r, c, s }' <<<"$body"
 }
 
 declare -A R
@@ -101,7 +105,7 @@ measure() { # name
     # Warm-up: every target has a series and at least one reply came back.
     for ((i = 0; i < WARMUP_TIMEOUT * 10; i++)); do
         kill -0 "$PID" 2>/dev/null || die "$name exited during startup: $(tail -5 "$TMP/$name.log")"
-        read -r _ c s < <(totals "$port" 2>/dev/null || echo "0 0 0")
+        read -r _ c s < <(totals "$port" 5 2>/dev/null || echo "0 0 0")
         ((s == TARGETS && c > 0)) && break
         sleep 0.1
     done
@@ -112,11 +116,13 @@ measure() { # name
     log "$name: measuring $DURATION s, $TARGETS targets at 1 s"
     rss_sampler "$PID" "$TMP/$name.rssmax" &
     SAMPLER_PID=$!
-    read -r totals0 < <(totals "$port")
+    totals0=$(totals "$port") || die "$name: /metrics did not answer within 30 s"
+    totals0=${totals0%$'\n'}
     c0=$(cpu_ticks "$PID"); t0=$(date +%s.%N)
     sleep "$DURATION"
     c1=$(cpu_ticks "$PID")
-    read -r totals1 < <(totals "$port")
+    totals1=$(totals "$port") || die "$name: /metrics did not answer within 30 s"
+    totals1=${totals1%$'\n'}
     R[$name.wall]=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
     kill -TERM "$SAMPLER_PID" 2>/dev/null || true
     wait "$SAMPLER_PID" 2>/dev/null || true

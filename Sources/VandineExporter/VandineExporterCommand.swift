@@ -64,8 +64,9 @@ struct VandineExporterCommand: AsyncParsableCommand {
         // multi handle) that the http prober shares.
         let wiring = ProberWiring.standard()
         let handler = ProbeHandler(probers: wiring.registry, logger: logger)
-        // Continuous mode (the `smokeping:` section) pings through any ICMPEchoing: the real
-        // engine goes here once it lands (e.g. `let echo: any ICMPEchoing = ICMPEngine.shared`).
+        // Continuous mode (the `smokeping:` section) pings through any ICMPEchoing: once the real
+        // engine is wired, pass it here (`let echo: any ICMPEchoing = icmp`, the wiring's
+        // ICMPEngine) and add `extension ICMPEngine: ICMPReceiveErrorCounting {}`.
         let echo: any ICMPEchoing = UnavailableEchoEngine()
         let smokeping = SmokepingService(config: config, engine: echo, logger: logger)
         let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger, smokeping: smokeping)

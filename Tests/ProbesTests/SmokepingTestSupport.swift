@@ -93,6 +93,14 @@ enum SmokepingTesting {
             Session(inner: try inner.openSession(to: destination, options: options, onReply: onReply), destination: destination, engine: self)
         }
 
+        /// Continuous mode does not use it; here for engines whose protocol has it.
+        func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+            Task {
+                try? await Task.sleep(until: instant, clock: .continuous)
+                action()
+            }
+        }
+
         final class Session: EchoSession {
             let inner: any EchoSession
             let destination: ICMPDestination

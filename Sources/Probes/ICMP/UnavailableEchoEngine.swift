@@ -12,4 +12,12 @@ public struct UnavailableEchoEngine: ICMPEchoing {
                             onReply: @escaping @Sendable (EchoReply) -> Void) throws(ICMPError) -> any EchoSession {
         throw .socketFailed(reason)
     }
+
+    /// Runs `action` at `instant` from a task: this engine has no thread of its own.
+    public func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+        Task {
+            try? await Task.sleep(until: instant, clock: .continuous)
+            action()
+        }
+    }
 }

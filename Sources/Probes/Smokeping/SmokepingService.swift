@@ -79,7 +79,7 @@ public final class SmokepingService: Service, Sendable {
     /// smokeping_prober's families for every host that has an address, sorted by host.
     public func families() -> [MetricFamily] {
         guard config.current.smokeping != nil else { return [] }
-        let receiveErrors = (engine as? any ICMPReceiveErrorCounting)?.receiveErrors ?? 0
+        let receiveErrors = UInt64((engine as? any ICMPReceiveErrorCounting)?.receiveErrors ?? 0)
         return SmokepingMetrics.families(published.withLock { $0 }, receiveErrors: receiveErrors)
     }
 
@@ -87,7 +87,7 @@ public final class SmokepingService: Service, Sendable {
     /// ``SmokepingExposition``). Nothing without a `smokeping:` section.
     public func writeExposition(into out: inout String) {
         guard config.current.smokeping != nil else { return }
-        let receiveErrors = (engine as? any ICMPReceiveErrorCounting)?.receiveErrors ?? 0
+        let receiveErrors = UInt64((engine as? any ICMPReceiveErrorCounting)?.receiveErrors ?? 0)
         SmokepingExposition.write(published.withLock { $0 }, receiveErrors: receiveErrors, into: &out)
     }
 
