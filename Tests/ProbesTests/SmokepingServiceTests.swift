@@ -159,6 +159,25 @@ import VandineCore
         }
     }
 
+    @Test func newBucketsOnReloadRestartEverySeriesAtTheSameAddress() async throws {
+        let resolver = T.ScriptedResolver(["nas.test": IPAddress("127.0.0.5")!], validFor: .seconds(60))
+        let fake = FakeEchoEngine(.init(delay: { _, _ in .milliseconds(2) }))
+        let box = try T.ConfigBox(T.config(targets: ["127.0.0.1", "nas.test"]))
+        let service = Self.service(box, engine: fake, resolver: resolver, limit: 3)
+        try await T.running(service) {
+            #expect(await T.waitUntil { ["127.0.0.1", "nas.test"].allSatisfy { Self.counters(service, $0)?.histogram.count == 3 } })
+            let before = try #require(service.series(host: "nas.test"))
+            box.reload(T.config(targets: ["127.0.0.1", "nas.test"], buckets: [0.001, 0.005]))
+            // Fresh series from 0 with the new buckets, the name keeping its address meanwhile.
+            #expect(await T.waitUntil { ["127.0.0.1", "nas.test"].allSatisfy {
+                service.series(host: $0).map { $0 !== before && $0.snapshot.histogram.bounds == [0.001, 0.005] && $0.snapshot.histogram.count == 3 } ?? false
+            } })
+            #expect(service.series(host: "nas.test")?.ip == IPAddress("127.0.0.5"))
+            #expect(Self.counters(service, "127.0.0.1")?.requests == 3)
+            #expect(fake.openSessions == 2)
+        }
+    }
+
     @Test func aNewAddressMovesTheSeriesToTheNewIPLabel() async throws {
         let resolver = T.ScriptedResolver(["nas.test": IPAddress("127.0.0.5")!], validFor: .milliseconds(100))
         let fake = FakeEchoEngine()

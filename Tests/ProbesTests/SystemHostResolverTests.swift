@@ -12,7 +12,9 @@ import VandineCore
     static func resolve(_ dnsmasqArguments: [String]) async throws -> HostResolution {
         let server = try await DNSTestServer(arguments: dnsmasqArguments)
         defer { server.stop() }
-        return try SystemHostResolver(nameservers: ["127.0.0.1:\(server.port)"]).resolve("localhost", preference: Self.ip4)
+        // hostsFile /dev/null: localhost (from /etc/hosts for getaddrinfo) is asked of the DNS too.
+        return try SystemHostResolver(nameservers: ["127.0.0.1:\(server.port)"], hostsFile: "/dev/null")
+            .resolve("localhost", preference: Self.ip4)
     }
 
     @Test func theDNSAnswersTTLIsUsedWhenItHoldsTheAddress() async throws {
@@ -30,6 +32,16 @@ import VandineCore
         // DNS TTL says nothing about it.
         let answer = try await Self.resolve(["--host-record=localhost,127.0.0.9", "--local-ttl=120"])
         #expect(answer == HostResolution(address: IPAddress("127.0.0.1")!, validFor: SystemHostResolver.fallbackPeriod))
+    }
+
+    @Test func aNameFromTheHostsFileIsNotAskedOfTheDNS() async throws {
+        // The DNS would say TTL 120, but localhost is in /etc/hosts: never asked, fixed period.
+        let server = try await DNSTestServer(arguments: ["--host-record=localhost,127.0.0.1", "--local-ttl=120"])
+        defer { server.stop() }
+        let answer = try SystemHostResolver(nameservers: ["127.0.0.1:\(server.port)"]).resolve("localhost", preference: Self.ip4)
+        #expect(answer == HostResolution(address: IPAddress("127.0.0.1")!, validFor: SystemHostResolver.fallbackPeriod))
+        #expect(SystemHostResolver().isInHostsFile("LOCALHOST."))
+        #expect(!SystemHostResolver().isInHostsFile("pi1.example"))
     }
 
     @Test func aMissingFamilyIsAOneLineError() {

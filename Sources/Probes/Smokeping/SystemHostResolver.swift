@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLDNS
+import FoundationEssentials
 import VandineCore
 
 /// The daemon's ``HostResolving``: the address comes from `getaddrinfo` (so /etc/hosts and
@@ -10,9 +11,9 @@ import VandineCore
 /// reports no TTL.
 ///
 /// When the DNS answer holds the address getaddrinfo chose, the answer's smallest TTL (CNAMEs
-/// included) is used, kept within ``minimumTTL`` … ``maximumTTL``. Otherwise (a name from
-/// /etc/hosts, a search-domain name, a DNS failure) the name is re-resolved every
-/// ``fallbackPeriod``.
+/// included) is used, kept within ``minimumTTL`` … ``maximumTTL``. Otherwise (a search-domain
+/// name, a DNS failure) the name is re-resolved every ``fallbackPeriod``. A name listed in the
+/// hosts file is not asked of the DNS at all (it would only leak the name): fallback period.
 public struct SystemHostResolver: HostResolving {
     /// Re-resolve period when the DNS gives no TTL for the address: 60 s.
     public static let fallbackPeriod: Duration = .seconds(60)
@@ -27,9 +28,13 @@ public struct SystemHostResolver: HostResolving {
     /// Time a DNS query may take before the fallback period is used.
     public let queryTimeout: Duration
 
-    public init(nameservers: [String] = [], queryTimeout: Duration = .seconds(2)) {
+    /// Names listed here never go to the DNS for their TTL.
+    public let hostsFile: String
+
+    public init(nameservers: [String] = [], queryTimeout: Duration = .seconds(2), hostsFile: String = "/etc/hosts") {
         self.nameservers = nameservers
         self.queryTimeout = queryTimeout
+        self.hostsFile = hostsFile
     }
 
     public func resolve(_ name: String, preference: IPProtocolPreference) throws(HostResolutionError) -> HostResolution {
@@ -45,10 +50,22 @@ public struct SystemHostResolver: HostResolving {
         else {
             throw HostResolutionError("\(name) has no \(preference.preferred.rawValue) address\(preference.fallback ? "" : " and ip_protocol_fallback is false")")
         }
-        guard let ttl = dnsTTL(of: name, holding: chosen) else {
+        guard !isInHostsFile(name), let ttl = dnsTTL(of: name, holding: chosen) else {
             return HostResolution(address: chosen, validFor: Self.fallbackPeriod)
         }
         return HostResolution(address: chosen, validFor: min(max(ttl, Self.minimumTTL), Self.maximumTTL))
+    }
+
+    /// Whether `name` is a name or alias on a line of the hosts file (case-insensitive).
+    func isInHostsFile(_ name: String) -> Bool {
+        guard let text = try? String(contentsOfFile: hostsFile, encoding: .utf8) else { return false }
+        var wanted = name.lowercased()
+        if wanted.hasSuffix(".") { wanted.removeLast() }
+        for line in text.split(separator: "\n") {
+            let fields = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.dropFirst().contains(where: { $0.lowercased() == wanted }) { return true }
+        }
+        return false
     }
 
     /// The smallest TTL of the A or AAAA answer for `name`, when that answer holds `address`.
