@@ -152,7 +152,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "VandineCoreTests", dependencies: ["VandineCore", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], swiftSettings: swiftSettings),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                    exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "AlertCoreTests", dependencies: ["AlertCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -18,6 +18,7 @@ func buildRouter(state: ExporterState, webConfig: WebConfig) -> Router<BasicRequ
     router.addWebConfigMiddleware(webConfig, realm: "vandine-exporter")
     router.addProbeRoutes(state: state)
     router.addMetricsRoutes(state: state)
+    router.addSmokepingRoute(state: state)
     router.addAdminRoutes { state.reload() }
     router.addConfigRoute(state: state)
     router.addServiceDiscoveryRoutes(state: state)

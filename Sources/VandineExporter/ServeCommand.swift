@@ -64,7 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
         let icmp = ICMPEngine(privilege: { config.current.icmp.privileged })
         let wiring = ProberWiring.standard(icmp: icmp)
         let handler = ProbeHandler(probers: wiring.registry, logger: logger)
-        let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger)
+        // Continuous mode (the `smokeping:` section) pings through the same ICMP engine.
+        let smokeping = SmokepingService(config: config, engine: icmp, logger: logger)
+        let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger, smokeping: smokeping)
         // The LAN discovery sweep runs on the wiring's ICMP engine, after the prober services.
         let proberServices = wiring.services + [wiring.discoveryService(config: config, results: state.discovery, logger: logger)]
         let address = ListenAddress(listenAddress)!
@@ -74,9 +76,9 @@ struct ServeCommand: AsyncParsableCommand {
             "tls": "\(webConfig.tls != nil)", "basic_auth": "\(!webConfig.basicAuthUsers.isEmpty)",
         ])
         var groupConfiguration = ServiceGroupConfiguration(
-            // Array order is start order: prober services first, the HTTP server after them, so it
-            // stops first on shutdown.
-            services: proberServices.map { .init(service: $0) }
+            // Array order is start order: prober services first (the engines, then the sweep and
+            // continuous mode, which use them), the HTTP server after them, so it stops first.
+            services: (proberServices + [smokeping]).map { .init(service: $0) }
                 + [.init(service: app), .init(service: SignalReloadService { state.reload() })],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -12,14 +12,17 @@ public final class ExporterState: Sendable {
     public let logger: Logger
     /// What the discovery sweep found, for `/metrics`, `/sd` and `/` (empty without a sweep).
     public let discovery: DiscoveryResults
+    /// Continuous mode (the `smokeping:` section), when the daemon runs it.
+    public let smokeping: SmokepingService?
 
     public init(config: ReloadableConfig<ExporterConfig>, configSource: String, handler: ProbeHandler, logger: Logger,
-                discovery: DiscoveryResults = DiscoveryResults()) {
+                discovery: DiscoveryResults = DiscoveryResults(), smokeping: SmokepingService? = nil) {
         self.config = config
         self.configSource = configSource
         self.handler = handler
         self.logger = logger
         self.discovery = discovery
+        self.smokeping = smokeping
     }
 
     /// Loads the config named by `--config.file`, or the embedded default when nil.

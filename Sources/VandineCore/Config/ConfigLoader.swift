@@ -20,7 +20,7 @@ public struct ConfigLoader: Sendable {
     public func parse(yaml: String, file: String, baseDirectory: String = "") throws(ConfigError) -> ExporterConfig {
         let secrets = SecretReader(environment: environment, baseDirectory: baseDirectory)
         let root = try ConfigNode.parse(yaml: yaml, file: file)
-            .mapping(allowedKeys: ["modules", "devices", "allowed_targets", "icmp", "discovery"])
+            .mapping(allowedKeys: ["modules", "devices", "allowed_targets", "icmp", "discovery", "smokeping"])
 
         var config = ExporterConfig()
         if let modules = root["modules"] {
@@ -64,6 +64,9 @@ public struct ConfigLoader: Sendable {
         if let icmp = root["icmp"] { config.icmp = try ICMPSettings.parse(icmp) }
         if let discovery = root["discovery"] {
             config.discovery = try DiscoveryConfig.parse(discovery, modules: config.modules)
+        }
+        if let smokeping = root["smokeping"] {
+            config.smokeping = try SmokepingConfig.parse(smokeping, devices: config.devices)
         }
         return config
     }

@@ -20,6 +20,7 @@ public enum ConfigRenderer {
         for entry in allowed { out += "  - \(quote(entry))\n" }
         out += "icmp:\n  privileged: \(config.icmp.privileged.rawValue)\n"
         if let discovery = config.discovery { out += section("discovery", render(discovery: discovery)) }
+        if let smokeping = config.smokeping { out += section("smokeping", smokeping.render()) }
         return out
     }
 

@@ -12,14 +12,18 @@ public struct ExporterConfig: Sendable, Equatable {
     /// The LAN discovery sweep, when configured. Addresses inside its networks are also allowed
     /// `/probe` targets.
     public var discovery: DiscoveryConfig?
+    /// Continuous mode (smokeping_prober's series), when the config has a `smokeping:` section.
+    public var smokeping: SmokepingConfig?
 
     public init(modules: [String: ModuleConfig] = [:], devices: [DeviceConfig] = [],
-                allowedTargets: TargetAllowlist = .init(), icmp: ICMPSettings = .init(), discovery: DiscoveryConfig? = nil) {
+                allowedTargets: TargetAllowlist = .init(), icmp: ICMPSettings = .init(), discovery: DiscoveryConfig? = nil,
+                smokeping: SmokepingConfig? = nil) {
         self.modules = modules
         self.devices = devices
         self.allowedTargets = allowedTargets
         self.icmp = icmp
         self.discovery = discovery
+        self.smokeping = smokeping
     }
 
     /// The device with this name or address, if any.

@@ -235,6 +235,14 @@ public enum ExpositionEncoder {
         out += "\n"
     }
 
+    /// A label value escaped as the encoder writes it inside `"…"`, for writers that pre-render
+    /// the labels of series they write on every scrape.
+    public static func escapedLabelValue(_ value: String) -> String {
+        var out = ""
+        appendEscaped(value, quotes: true, into: &out)
+        return out
+    }
+
     /// Appends `text` with `\` → `\\`, newline → `\n` and, when `quotes`, `"` → `\"`.
     ///
     /// The common case (nothing to escape) is one scan and one append. Slices are taken on the

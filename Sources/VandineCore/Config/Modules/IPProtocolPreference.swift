@@ -19,7 +19,12 @@ public struct IPProtocolPreference: Sendable, Equatable {
 
     /// Reads the two keys from a section's mapping.
     public static func parse(_ map: ConfigMapping) throws(ConfigError) -> IPProtocolPreference {
-        var preference = IPProtocolPreference()
+        try parse(map, default: IPProtocolPreference())
+    }
+
+    /// Reads the two keys from a section's mapping, starting from another default than blackbox's.
+    public static func parse(_ map: ConfigMapping, default: IPProtocolPreference) throws(ConfigError) -> IPProtocolPreference {
+        var preference = `default`
         if let node = map["preferred_ip_protocol"] { preference.preferred = try node.ipProtocol() }
         if let node = map["ip_protocol_fallback"] { preference.fallback = try node.bool() }
         return preference
