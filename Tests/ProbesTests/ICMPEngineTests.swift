@@ -126,6 +126,22 @@ struct ICMPEngineTests {
         #expect(log.failureReason == "no echo reply from \(network.silentIPv4) before the deadline")
     }
 
+    /// The `ttl` option reaches the wire: the namespace's host counts incoming echo requests with
+    /// TTL 7, and the reply's own TTL is reported.
+    @Test func theTTLOptionIsTheRequestsTTL() async throws {
+        let network = try TestNetwork()
+        defer { network.remove() }
+        try network.run(["nft", "add table inet vandine_ttl"])
+        try network.run(["nft", "add chain inet vandine_ttl in { type filter hook input priority 0 ; }"])
+        try network.run(["nft", "add rule inet vandine_ttl in icmp type echo-request ip ttl 7 counter"])
+        let (success, metrics) = await runProbe(ICMPProber(engine: sharedTestICMPEngine), target: ProbeTarget(host: network.peerIPv4),
+                                                module: Self.module(packets: 3) { $0.ttl = 7 })
+        #expect(success)
+        #expect(metrics.sample(named: "probe_icmp_reply_hop_limit") == 64)
+        let rules = try network.run(["nft", "list chain inet vandine_ttl in"])
+        #expect(rules.contains("ip ttl 7 counter packets 3 "), "\(rules)")
+    }
+
     /// Targets follow the grammar of every prober: brackets, and a zone for a link-local address.
     @Test func aZonedLinkLocalTargetIsReachedThroughItsInterface() async throws {
         let network = try TestNetwork()
