@@ -50,7 +50,12 @@ struct ProbeCommand: AsyncParsableCommand {
                 writeToStandardError("cannot read --targets-file \(targetsFile)\n")
                 throw ExitCode(1)
             }
-            all += text.split(separator: "\n").map { $0.trimmingBlanks() }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            // isNewline: a CRLF file's "\r\n" is one Character, which splitting on "\n" never finds.
+            all += text.split(whereSeparator: \.isNewline).map { String($0).trimmingBlanks() }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            guard !all.isEmpty else {
+                writeToStandardError("--targets-file \(targetsFile) has no targets (one per line; # starts a comment line)\n")
+                throw ExitCode(2)
+            }
         }
         let icmp = ICMPEngine(privilege: { config.icmp.privileged })
         defer { icmp.shutdown() }
@@ -63,6 +68,8 @@ struct ProbeCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             print(response.body, terminator: "")
+            // Like several targets: a failed probe is exit status 1, for scripts and cron.
+            if !response.body.contains("\nprobe_success 1\n") && !response.body.hasPrefix("probe_success 1\n") { throw ExitCode(1) }
             return
         }
         // Several targets with an icmp module are swept together, as fping does (ICMPSweep).

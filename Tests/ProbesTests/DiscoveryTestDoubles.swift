@@ -103,7 +103,7 @@ final class CapturedLog: Sendable {
 func ip(_ text: String) -> IPAddress { IPAddress(text)! }
 
 /// A fake engine where exactly `up` answer, after `delay`.
-func scriptedEngine(up: Set<IPAddress>, delay: Duration = .milliseconds(1)) -> FakeEchoEngine {
+func scriptedEngine(up: Set<IPAddress>, delay: Duration = .zero) -> FakeEchoEngine {
     var script = FakeEchoEngine.Script()
     script.drops = { destination, _ in !up.contains(destination.address) }
     script.delay = { _, _ in delay }

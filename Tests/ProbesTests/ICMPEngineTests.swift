@@ -142,15 +142,18 @@ struct ICMPEngineTests {
         #expect(rules.contains("ip ttl 7 counter packets 3 "), "\(rules)")
     }
 
-    /// Targets follow the grammar of every prober: brackets, and a zone for a link-local address.
+    /// Targets follow the grammar of every prober: brackets, and a zone for a link-local address;
+    /// an IPv4-mapped address is pinged over IPv4 (ICMPv6 to it never arrives).
     @Test func aZonedLinkLocalTargetIsReachedThroughItsInterface() async throws {
         let network = try TestNetwork()
         defer { network.remove() }
         let module = Self.module(packets: 2) { $0.ipProtocol.preferred = .ip6 }
         let config = ExporterConfig(modules: ["icmp": module],
-                                    allowedTargets: TargetAllowlist(networks: [IPNetwork("fe80::/10")!, IPNetwork("::1/128")!]))
+                                    allowedTargets: TargetAllowlist(networks: [IPNetwork("fe80::/10")!, IPNetwork("::1/128")!,
+                                                                               IPNetwork(network.ipv4Network)!]))
         let handler = ProbeHandler(probers: registry(ICMPProber(engine: sharedTestICMPEngine)))
-        for target in ["[\(network.peerLinkLocal)%\(network.hostSide)]", "\(network.peerLinkLocal)%\(network.hostSide)", "[::1]"] {
+        for target in ["[\(network.peerLinkLocal)%\(network.hostSide)]", "\(network.peerLinkLocal)%\(network.hostSide)", "[::1]",
+                       "::ffff:\(network.peerIPv4)"] {
             let response = await handler.handle(ProbeRequest(target: target, module: "icmp"), config: config)
             #expect(response.body.contains("probe_success 1") && response.body.contains("probe_icmp_packets_received 2"),
                     "\(target): \(response.body)")

@@ -36,7 +36,7 @@ import VandineCore
             """)
         let services = try #require(config.modules["services"])
         #expect(services.options == .services(ServicesOptions(defaultModule: "plain", concurrency: 4)))
-        #expect(services.options.targetForm == .hostPort)
+        guard case .host = services.options.targetForm else { Issue.record("a services target is a device alone"); return }
         #expect(config.modules["defaults"]?.options == .services(ServicesOptions(defaultModule: nil, concurrency: 16)))
         #expect(ConfigRenderer.render(module: services) == """
             prober: services

@@ -230,8 +230,10 @@ import VandineCore
         #expect(stranger.log.failureReason == "target 127.0.0.9 is not a configured device: the services prober checks the services a device lists under services:")
         #expect(stranger.metrics.family(named: "vandine_service_up") == nil)
 
-        let withPort = try await Self.probe("box:1", config: config)
-        #expect(withPort.log.failureReason == "target box:1 (127.0.0.2:1) names a port: the services prober checks all of a device's services, write the device's name alone")
+        // With a port it is refused before any probe, like an icmp target with a port (a 400).
+        let services = try #require(config.modules["services"])
+        #expect(TargetPolicy.resolve("box:1", form: services.options.targetForm, in: config) == .failure(.malformed(
+            "target \"box:1\" is invalid: the services prober checks every service of a device on the services' own ports: give the host alone (box)")))
 
         let bare = try await Self.probe("bare", config: config)
         #expect(bare.log.failureReason == "device \"bare\" lists no services under services:")

@@ -75,4 +75,16 @@ import VandineCore
         config.modules["tcp_connect"] = ModuleConfig(name: "tcp_connect", options: .tcp(TCPOptions()))
         #expect(ServiceDiscovery.defaultModule(in: config) == "tcp_connect")
     }
+
+    /// A host-only prober (icmp, services) refuses a port, and a URL, with its own reason.
+    @Test func hostOnlyTargetsRefusePortsAndURLs() {
+        let icmp = ICMPOptions.targetForm
+        #expect(TargetPolicy.resolve("127.0.0.1:22", form: icmp, in: Self.config)
+            == .failure(.malformed("target \"127.0.0.1:22\" is invalid: ICMP has no ports: give the host alone (127.0.0.1)")))
+        #expect(TargetPolicy.resolve("[::1]:7", form: icmp, in: Self.config)
+            == .failure(.malformed("target \"[::1]:7\" is invalid: ICMP has no ports: give the host alone (::1)")))
+        #expect(TargetPolicy.resolve("http://127.0.0.1/", form: icmp, in: Self.config)
+            == .failure(.malformed("target \"http://127.0.0.1/\" is invalid: this module's targets are hosts, not URLs")))
+        #expect((try? TargetPolicy.resolve("127.0.0.1", form: icmp, in: Self.config).get())?.endpoint == HostPort(host: "127.0.0.1"))
+    }
 }

@@ -44,10 +44,11 @@ public enum TargetPolicy {
         switch form {
         case .hostPort:
             return HostPort.parse(text).map { ProbeTarget(endpoint: $0) }
-        case .host:
+        case let .host(noPort):
+            if text.contains("://") { return .failure(TargetSyntaxError("this module's targets are hosts, not URLs")) }
             return HostPort.parse(text).flatMap { endpoint in
                 guard endpoint.port == nil else {
-                    return .failure(TargetSyntaxError("ICMP has no ports: give the host alone (\(HostPort(host: endpoint.host, zone: endpoint.zone, port: nil)))"))
+                    return .failure(TargetSyntaxError("\(noPort): give the host alone (\(HostPort(host: endpoint.host, zone: endpoint.zone, port: nil)))"))
                 }
                 return .success(ProbeTarget(endpoint: endpoint))
             }

@@ -67,7 +67,7 @@ public enum ProbeBatch {
                     results[index].refusal = context.log.failureReason ?? "cannot resolve \(target.host)"
                     continue
                 }
-                destinations.append((index, ICMPDestination(address: resolved.ip, scopeID: ICMPProber.scopeID(of: resolved.address))))
+                destinations.append((index, ICMPProber.destination(resolved)))
             }
         }
         var echoOptions = EchoOptions(payloadSize: options.payloadSize, ttl: options.ttl, dontFragment: options.dontFragment)

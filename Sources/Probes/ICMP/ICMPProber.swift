@@ -32,14 +32,18 @@ public struct ICMPProber: Prober {
         Self.recordPhase("resolve", (ContinuousClock.now - lookupStart).inSeconds, metrics)
 
         var echoOptions = EchoOptions(payloadSize: options.payloadSize, ttl: options.ttl, dontFragment: options.dontFragment)
+        let destination = Self.destination(resolved)
+        if destination.address.isIPv4 != resolved.ip.isIPv4 {
+            context.metrics.gauge("probe_ip_protocol", 4, help: "Specifies whether probe ip protocol is IP4 or IP6")
+            context.log.log("\(resolved.ip) is IPv4-mapped: pinging \(destination) over IPv4")
+        }
         if let source = options.sourceIPAddress.flatMap(IPAddress.init) {
-            guard source.isIPv4 == resolved.ip.isIPv4 else {
+            guard source.isIPv4 == destination.address.isIPv4 else {
                 context.log.fail("source_ip_address \(source) is \(source.isIPv4 ? "IPv4" : "IPv6") but \(context.target.host) resolved to \(resolved.ip)")
                 return false
             }
             echoOptions.source = source
         }
-        let destination = ICMPDestination(address: resolved.ip, scopeID: Self.scopeID(of: resolved.address))
         // The counts are written when the handler takes its snapshot (at the end, or when the
         // deadline cuts the probe off), not on every send and reply.
         let collector = ReplyCollector(planned: options.packets)
@@ -126,6 +130,14 @@ public struct ICMPProber: Prober {
         metrics.gauge("probe_icmp_rtt_stddev_seconds", statistics.standardDeviation,
                       help: "Population standard deviation of the echo round trips in seconds (jitter; ping's mdev)")
         metrics.gauge("probe_icmp_rtt_median_seconds", statistics.median, help: "Median echo round trip in seconds")
+    }
+
+    /// Where the echoes go. An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, RFC 4291 §2.5.5.2)
+    /// names an IPv4 host — the allowlist compares it as IPv4 too — and ICMPv6 sent to it never
+    /// arrives, so it is pinged over IPv4.
+    static func destination(_ resolved: TargetResolver.Resolved) -> ICMPDestination {
+        let address = resolved.ip.unmappingIPv4
+        return ICMPDestination(address: address, scopeID: address.isIPv4 ? 0 : scopeID(of: resolved.address))
     }
 
     /// The interface index of a zoned IPv6 address, else 0.

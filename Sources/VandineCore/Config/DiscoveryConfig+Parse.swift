@@ -63,6 +63,23 @@ extension DiscoveryConfig {
         return config
     }
 
+    /// Why no echo to `network` could ever find a host, or nil: IPv4-mapped IPv6 (write the IPv4
+    /// network), "this network" 0.0.0.0/8, multicast and the limited broadcast address.
+    static func unsweepable(_ network: IPNetwork) -> String? {
+        let bytes = network.address.bytes
+        if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return "it is IPv4-mapped IPv6, which is never on a wire: write the IPv4 network (\(network.address.unmappingIPv4)/\(max(0, network.prefixLength - 96)))"
+        }
+        if bytes.count == 4 {
+            if bytes[0] == 0 { return "0.0.0.0/8 means \"this network\" and holds no hosts" }
+            if bytes[0] >= 224 && bytes[0] < 240 { return "it is multicast (224.0.0.0/4), not hosts" }
+            if bytes[0] >= 240 && network.prefixLength >= 4 { return "it is reserved (240.0.0.0/4) or the broadcast address" }
+        } else if bytes[0] == 0xFF {
+            return "it is multicast (ff00::/8), not hosts"
+        }
+        return nil
+    }
+
     /// One `networks` entry: a CIDR of at most `limit` addresses, host bits cleared.
     static func network(_ node: ConfigNode, limit: Int) throws(ConfigError) -> IPNetwork {
         let text = try node.nonEmptyString()
@@ -72,6 +89,9 @@ extension DiscoveryConfig {
         let network = parsed.masked
         if network.isIPv6LinkLocal {
             throw node.error("link-local network \(network) cannot be swept (its addresses need an interface): use a global or unique-local prefix")
+        }
+        if let reason = unsweepable(network) {
+            throw node.error("network \(network) cannot be swept: \(reason)")
         }
         guard let count = network.addressCount, count <= limit else {
             let bits = network.address.bytes.count * 8

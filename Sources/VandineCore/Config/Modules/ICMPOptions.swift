@@ -14,7 +14,7 @@
 /// ```
 public struct ICMPOptions: ProberOptionsSection {
     public static let proberName = "icmp"
-    public static let targetForm = TargetForm.host
+    public static let targetForm = TargetForm.host(noPort: "ICMP has no ports")
     /// A service is a port; ICMP has none.
     public static let canCheckService = false
 

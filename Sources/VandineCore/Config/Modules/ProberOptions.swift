@@ -33,9 +33,10 @@ public enum TargetForm: Sendable, Equatable {
     case hostPort
     /// A URL (``TargetURL``); `http://` is assumed when no scheme is given.
     case url
-    /// A host only (`host`, `v6`, `[v6]`, `[fe80::1%eth0]`): `host:port` is refused, the prober has
-    /// no ports (ICMP).
-    case host
+    /// A host only (`host`, `v6`, `[v6]`, `[fe80::1%eth0]`): `host:port` is refused with
+    /// `noPort`, the reason the prober takes no port (ICMP has none; the services prober probes a
+    /// device's own ports).
+    case host(noPort: String)
 }
 
 /// ONE list of probers' options. Adding a prober: a case here, its line in `sections`, its line in

@@ -12,7 +12,7 @@
 /// only when every service is up.
 public struct ServicesOptions: ProberOptionsSection {
     public static let proberName = "services"
-    public static let targetForm = TargetForm.hostPort
+    public static let targetForm = TargetForm.host(noPort: "the services prober checks every service of a device on the services' own ports")
     /// A service cannot be checked by a services module: it would probe the device's services again.
     public static let canCheckService = false
 
