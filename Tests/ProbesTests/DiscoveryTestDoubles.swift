@@ -21,9 +21,11 @@ final class RecordingEchoEngine: ICMPEchoing {
         Session(inner: try inner.openSession(to: destination, options: options, onReply: onReply), engine: self, address: destination.address)
     }
 
-    func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+    func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> ScheduledAction {
         inner.schedule(at: instant, action)
     }
+
+    func cancel(_ scheduled: ScheduledAction) { inner.cancel(scheduled) }
 
     final class Session: EchoSession {
         let inner: any EchoSession

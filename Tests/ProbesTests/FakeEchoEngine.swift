@@ -43,12 +43,17 @@ final class FakeEchoEngine: ICMPEchoing {
         return Session(engine: self, destination: destination, onReply: onReply)
     }
 
-    func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+    func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> ScheduledAction {
         Task {
             try? await Task.sleep(until: instant, clock: .continuous)
             action()
         }
+        return ScheduledAction(id: 0)
     }
+
+    /// Scheduled actions run from tasks here, which are not cancelled: cancelling is only a memory
+    /// saving in the real engine, and an action that runs after its probe finished does nothing.
+    func cancel(_ scheduled: ScheduledAction) {}
 
     fileprivate final class Session: EchoSession {
         let engine: FakeEchoEngine

@@ -179,6 +179,7 @@ struct ICMPEngineTests {
             #expect(!success)
             #expect(metrics.sample(named: "probe_icmp_packets_sent") == 0)
             #expect(log.failureReason == "cannot send an echo request to \(network.peerIPv4): message too long")
+            #expect(engine.pendingTimerCount == 0, "finished probes leave no timer behind (their deadline wake is cancelled)")
         }
         // The engine's sockets close once its thread has stopped: wait for that, bounded.
         let limit = ContinuousClock.now + .seconds(5)

@@ -158,3 +158,55 @@ import VandineCore
             == .init(identifier: 1, sequence: 0xFFFF, ttl: nil, source: nil))
     }
 }
+
+/// The engine's timer heap: earliest first, insertion order among equals, removal anywhere.
+@Suite struct TimerHeapTests {
+    @Test func popsInDueOrderAndRemovesByID() {
+        let base = ContinuousClock.now
+        let fired = Fired()
+        var heap = TimerHeap()
+        var ids: [Int: UInt64] = [:]
+        for (label, offset) in [(5, 50), (1, 10), (3, 30), (2, 20), (4, 30), (6, 60), (7, 70)] {
+            ids[label] = heap.insert(at: base + .milliseconds(offset)) { fired.append(label) }
+        }
+        heap.remove(ids[2]!)   // a middle one
+        heap.remove(ids[1]!)   // the root
+        heap.remove(ids[7]!)   // the last one
+        heap.remove(ids[7]!)   // twice: no effect
+        #expect(heap.count == 4)
+        for action in heap.popDue(now: base + .milliseconds(30)) { action() }
+        #expect(fired.values == [3, 4], "due ones only, and 3 before 4: same instant, inserted first")
+        #expect(heap.earliest == base + .milliseconds(50))
+        for action in heap.popDue(now: base + .seconds(1)) { action() }
+        #expect(fired.values == [3, 4, 5, 6])
+        #expect(heap.isEmpty)
+    }
+
+    @Test func manyRandomInsertionsAndRemovalsKeepTheOrder() {
+        let base = ContinuousClock.now
+        var heap = TimerHeap()
+        var expected: [(Int, UInt64)] = []
+        var generator = SplitMix64(seed: 42)
+        for _ in 0..<2000 {
+            let offset = Int.random(in: 0..<500, using: &generator)
+            expected.append((offset, heap.insert(at: base + .milliseconds(offset)) {}))
+        }
+        for (_, id) in expected.indices.filter({ $0 % 3 == 0 }).map({ expected[$0] }) { heap.remove(id) }
+        let kept = expected.enumerated().filter { $0.offset % 3 != 0 }.map(\.element)
+        #expect(heap.count == kept.count)
+        var previous = base
+        var popped = 0
+        while let earliest = heap.earliest {
+            #expect(earliest >= previous)
+            previous = earliest
+            popped += heap.popDue(now: earliest).count
+        }
+        #expect(popped == kept.count)
+    }
+}
+
+/// Labels appended by actions, in order.
+private final class Fired: @unchecked Sendable {
+    private(set) var values: [Int] = []
+    func append(_ value: Int) { values.append(value) }
+}

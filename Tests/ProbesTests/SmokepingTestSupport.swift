@@ -94,12 +94,15 @@ enum SmokepingTesting {
         }
 
         /// Continuous mode does not use it; here for engines whose protocol has it.
-        func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+        func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> ScheduledAction {
             Task {
                 try? await Task.sleep(until: instant, clock: .continuous)
                 action()
             }
+            return ScheduledAction(id: 0)
         }
+
+        func cancel(_ scheduled: ScheduledAction) {}
 
         final class Session: EchoSession {
             let inner: any EchoSession

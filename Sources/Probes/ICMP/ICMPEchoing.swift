@@ -24,7 +24,19 @@ public protocol ICMPEchoing: Sendable {
     /// Runs `action` at `instant` (or as soon after as the engine gets to it) on the engine's own
     /// thread, like `onReply`: short, never blocking. For pacing a probe's requests and ending its
     /// wait without a timer, task or sleep per packet — what lets 1,000 probes cost one thread.
-    func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void)
+    /// Returns a token for ``cancel(_:)``.
+    @discardableResult
+    func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> ScheduledAction
+
+    /// Drops a scheduled action that has not run yet (and what it holds); a no-op after it ran.
+    func cancel(_ scheduled: ScheduledAction)
+}
+
+/// Names one ``ICMPEchoing/schedule(at:_:)`` call, for ``ICMPEchoing/cancel(_:)``.
+public struct ScheduledAction: Sendable, Hashable {
+    public let id: UInt64
+
+    public init(id: UInt64) { self.id = id }
 }
 
 /// One session: sends numbered echo requests and stops matching replies once closed.

@@ -27,7 +27,7 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
     /// than this is dropped. A probe's session matches until it is closed.
     static let matchWindowNanoseconds: Int64 = 60_000_000_000
     /// Largest echo payload: 65,535 minus the IPv4 and ICMP headers.
-    public static let maximumPayloadSize = 65_507
+    public static let maximumPayloadSize = ICMPOptions.maximumPayloadSize
 
     private let privilege: @Sendable () -> ICMPPrivilege
     private let state = Mutex(State())
@@ -48,6 +48,9 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
 
     /// ICMP sockets open right now.
     public var openSocketCount: Int { state.withLock { $0.sockets.count } }
+
+    /// Scheduled actions not yet run (a finished probe leaves none behind).
+    var pendingTimerCount: Int { state.withLock { $0.timers.count } }
 
     // MARK: - ICMPEchoing
 
@@ -93,21 +96,30 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
         return try result.get()
     }
 
-    public func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
-        let runNow: Bool = state.withLock { state in
-            guard !state.stopped else { return true }
+    @discardableResult
+    public func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> ScheduledAction {
+        let id: UInt64? = state.withLock { state in
+            guard !state.stopped else { return nil }
             let wasEarliest = state.timers.earliest.map { instant < $0 } ?? true
-            state.timers.insert(at: instant, action)
+            let id = state.timers.insert(at: instant, action)
             if !state.threadRunning {
                 startOrWakeThread(&state)
             } else if wasEarliest {
                 // The thread may be asleep until a later instant: wake it to recompute its timeout.
                 Self.poke(state.wakePipe.write)
             }
-            return false
+            return id
         }
-        // A stopped engine runs the action at once, so no one waits for a timer that never fires.
-        if runNow { action() }
+        guard let id else {
+            // A stopped engine runs the action at once, so no one waits for a timer that never fires.
+            action()
+            return ScheduledAction(id: .max)
+        }
+        return ScheduledAction(id: id)
+    }
+
+    public func cancel(_ scheduled: ScheduledAction) {
+        state.withLock { $0.timers.remove(scheduled.id) }
     }
 
     // MARK: - Service

@@ -86,8 +86,9 @@ public struct ICMPProber: Prober {
             }
             engine.schedule(at: due) { send(index) }
         }
-        engine.schedule(at: context.deadline) { collector.wake() }
+        let deadlineWake = engine.schedule(at: context.deadline) { collector.wake() }
         await collector.waitForReplies()
+        engine.cancel(deadlineWake)
 
         let tally = collector.tally
         let received = tally.rtts.count

@@ -70,8 +70,9 @@ public enum ICMPSweep {
                 }
             }
         }
-        engine.schedule(at: deadline) { for collector in collectors { collector.wake() } }
+        let deadlineWake = engine.schedule(at: deadline) { for collector in collectors { collector.wake() } }
         for collector in collectors { await collector.waitForReplies() }
+        engine.cancel(deadlineWake)
         for session in sessions { session?.close() }
         return destinations.indices.map { index in
             let tally = collectors[index].tally

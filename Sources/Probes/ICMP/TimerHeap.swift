@@ -1,31 +1,42 @@
-/// Actions due at instants, earliest first (a binary min-heap): the ICMP engine's thread runs them
-/// between reads, so pacing a thousand probes' packets costs no timer, task or thread per probe.
+/// Actions due at instants, earliest first (a binary min-heap with removal by id): the ICMP engine's
+/// thread runs them between reads, so pacing a thousand probes' packets costs no timer, task or
+/// thread per probe. A timer that is no longer needed (a probe answered before its deadline) is
+/// removed at once: kept until due, 11,000 probes a second with a 5 s timeout held 55,000 closures
+/// and their probes' state (+9 MiB resident).
 struct TimerHeap {
     struct Timer {
         var due: ContinuousClock.Instant
-        /// Insertion order, so actions due at the same instant run in the order they were added.
-        var order: UInt64
+        /// Insertion order, which is also the timer's id: actions due at the same instant run in
+        /// the order they were added.
+        var id: UInt64
         var action: @Sendable () -> Void
     }
 
     private var timers: [Timer] = []
-    private var nextOrder: UInt64 = 0
+    /// Where each timer sits in `timers`, by id.
+    private var positions: [UInt64: Int] = [:]
+    private var nextID: UInt64 = 0
 
     var isEmpty: Bool { timers.isEmpty }
     var count: Int { timers.count }
     /// The earliest due instant.
     var earliest: ContinuousClock.Instant? { timers.first?.due }
 
-    mutating func insert(at due: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
-        timers.append(Timer(due: due, order: nextOrder, action: action))
-        nextOrder &+= 1
-        var child = timers.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.precedes(timers[child], timers[parent]) else { break }
-            timers.swapAt(child, parent)
-            child = parent
-        }
+    /// Adds an action; returns its id for ``remove(_:)``.
+    @discardableResult
+    mutating func insert(at due: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> UInt64 {
+        let id = nextID
+        nextID &+= 1
+        timers.append(Timer(due: due, id: id, action: action))
+        positions[id] = timers.count - 1
+        siftUp(timers.count - 1)
+        return id
+    }
+
+    /// Removes the timer with `id` if it has not run yet.
+    mutating func remove(_ id: UInt64) {
+        guard let index = positions[id] else { return }
+        removeAt(index)
     }
 
     /// Removes and returns every action due at or before `now`, earliest first.
@@ -33,24 +44,54 @@ struct TimerHeap {
         var due: [@Sendable () -> Void] = []
         while let first = timers.first, first.due <= now {
             due.append(first.action)
-            let last = timers.removeLast()
-            guard !timers.isEmpty else { break }
-            timers[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < timers.count, Self.precedes(timers[left], timers[smallest]) { smallest = left }
-                if right < timers.count, Self.precedes(timers[right], timers[smallest]) { smallest = right }
-                guard smallest != parent else { break }
-                timers.swapAt(parent, smallest)
-                parent = smallest
-            }
+            removeAt(0)
         }
         return due
     }
 
+    private mutating func removeAt(_ index: Int) {
+        positions[timers[index].id] = nil
+        let last = timers.count - 1
+        if index != last {
+            timers[index] = timers[last]
+            positions[timers[index].id] = index
+        }
+        timers.removeLast()
+        guard index < timers.count else { return }
+        siftDown(index)
+        siftUp(index)
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.precedes(timers[child], timers[parent]) else { break }
+            swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < timers.count, Self.precedes(timers[left], timers[smallest]) { smallest = left }
+            if right < timers.count, Self.precedes(timers[right], timers[smallest]) { smallest = right }
+            guard smallest != parent else { return }
+            swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+
+    private mutating func swapAt(_ a: Int, _ b: Int) {
+        timers.swapAt(a, b)
+        positions[timers[a].id] = a
+        positions[timers[b].id] = b
+    }
+
     private static func precedes(_ a: Timer, _ b: Timer) -> Bool {
-        a.due < b.due || (a.due == b.due && a.order < b.order)
+        a.due < b.due || (a.due == b.due && a.id < b.id)
     }
 }

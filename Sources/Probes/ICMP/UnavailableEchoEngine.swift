@@ -14,10 +14,15 @@ public struct UnavailableEchoEngine: ICMPEchoing {
     }
 
     /// Runs `action` at `instant` from a task: this engine has no thread of its own.
-    public func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+    public func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> ScheduledAction {
         Task {
             try? await Task.sleep(until: instant, clock: .continuous)
             action()
         }
+        return ScheduledAction(id: 0)
     }
+
+    /// Scheduled actions run from tasks here, which are not cancelled: cancelling is only a memory
+    /// saving in the real engine, and an action that runs after its probe finished does nothing.
+    public func cancel(_ scheduled: ScheduledAction) {}
 }
