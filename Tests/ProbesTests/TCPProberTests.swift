@@ -15,7 +15,9 @@ func runProbe(_ prober: any Prober, target: ProbeTarget, module: ModuleConfig,
 
 /// The TCP prober against real listeners on loopback.
 @Suite struct TCPProberTests {
-    let module = ModuleConfig(name: "tcp_connect", timeout: .seconds(2), options: .tcp(TCPOptions()))
+    /// 5 s: probes that succeed end early, and with the whole suite running on 2 cores a STARTTLS
+    /// handshake once took over 2 s. Tests about deadlines set their own timeouts.
+    let module = ModuleConfig(name: "tcp_connect", timeout: .seconds(5), options: .tcp(TCPOptions()))
 
     func with(_ change: (inout TCPOptions) -> Void) -> ModuleConfig {
         guard case var .tcp(options) = module.options else { fatalError() }
