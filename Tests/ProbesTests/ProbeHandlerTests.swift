@@ -28,7 +28,7 @@ final class FakeProber: Prober {
 
 /// A registry whose every prober is `prober`.
 func registry(_ prober: any Prober) -> ProberRegistry {
-    ProberRegistry(tcp: prober, http: prober, dns: prober, icmp: prober)
+    ProberRegistry(tcp: prober, http: prober, dns: prober, icmp: prober, cloudflared: prober)
 }
 
 @Suite struct ProbeHandlerTests {

@@ -7,7 +7,8 @@ import Foundation
 /// `/redirect/N` (a chain of N 302s ending in 200 "done"), `/loop` (302 to itself), `/stall`
 /// (headers with Content-Length 100 and 10 body bytes, then nothing until the client leaves),
 /// `/gzip` (gzip-encoded "compressed hello" ×100), `/echo` (JSON of method, path, headers as
-/// [[name, value]], body), `/slow` (200 after 200 ms), `/big/N` (N bytes of "x").
+/// [[name, value]], body), `/slow` (200 after 200 ms), `/big/N` (N bytes of "x"). With a
+/// ``CloudflaredMode``, `/metrics` and `/ready` answer as a cloudflared metrics server.
 /// With `certificate`/`key` it speaks TLS (optionally capped at `maxTLS` "1.2", and requiring a
 /// client certificate signed by `clientCA`). `/echo` also reports the request's HTTP version, and
 /// an absolute-form request target (as sent to a proxy) shows up in its `path`.
@@ -15,14 +16,39 @@ public final class HTTPTestServer: @unchecked Sendable {
     public let port: Int
     private let process: Process
 
+    /// How `/metrics` and `/ready` answer, for the cloudflared prober's tests: as a connector
+    /// that is connected, or not, or as one that misbehaves.
+    public enum CloudflaredMode: String, Sendable {
+        /// `/metrics` serves the fixture file, `/ready` 200 `{"status":200,"readyConnections":4,…}`.
+        case ready
+        /// `/metrics` serves the fixture with `cloudflared_tunnel_ha_connections 0`, `/ready` 503
+        /// `{"status":503,"readyConnections":0,…}`.
+        case notReady = "not-ready"
+        /// `/metrics` is binary garbage (with a 200 and a text Content-Type); `/ready` as `ready`.
+        case garbage
+        /// `/metrics` announces the fixture's length but sends half of it, then closes.
+        case truncated
+        /// `/metrics` sends 64 MiB of valid-looking samples.
+        case huge
+        /// Every endpoint waits 30 s before answering (the client gives up first).
+        case slow
+        /// `/ready` answers 200 with a body that is not JSON.
+        case readyGarbage = "ready-garbage"
+    }
+
+    /// `port` 0 picks a free one; `cloudflared` (with `fixture`, the path of a cloudflared
+    /// exposition) makes `/metrics` and `/ready` answer as a tunnel connector in that mode.
     public static func start(certificate: String? = nil, key: String? = nil, maxTLS: String? = nil,
-                             clientCA: String? = nil) async throws -> HTTPTestServer {
+                             clientCA: String? = nil, port: Int = 0, cloudflared: CloudflaredMode? = nil,
+                             fixture: String? = nil) async throws -> HTTPTestServer {
         let directory = try TemporaryDirectory()
         let script = try directory.write("server.py", httpTestServerScript)
         var arguments = [script]
         if let certificate, let key { arguments += ["--cert", certificate, "--key", key] }
         if let maxTLS { arguments += ["--max-tls", maxTLS] }
         if let clientCA { arguments += ["--client-ca", clientCA] }
+        if port != 0 { arguments += ["--port", String(port)] }
+        if let cloudflared { arguments += ["--cloudflared", cloudflared.rawValue, "--fixture", fixture ?? "/dev/null"] }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["/usr/bin/python3"] + arguments
@@ -127,7 +153,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         path = urllib.parse.urlsplit(self.path).path
         parts = path.strip("/").split("/")
-        if path == "/fixed":
+        if cloudflared and path in ("/metrics", "/ready"):
+            self.cloudflared(path)
+        elif path == "/fixed":
             self.send(200, b"hello", [("X-Test", "one"), ("X-Multi", "a"), ("X-Multi", "b"), ("Content-Type", "text/plain")])
         elif parts[0] == "status":
             self.send(int(parts[1]), b"status " + parts[1].encode())
@@ -168,6 +196,51 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send(404, b"not found")
 
+    def cloudflared(self, path):
+        mode = cloudflared
+        if mode == "slow":
+            time.sleep(30)
+        if path == "/ready":
+            if mode == "not-ready":
+                self.send(503, b'{"status":503,"readyConnections":0,"connectorId":"4b2e7d1c-0c7e-4a55-9d7a-2f4c1b8e9a10"}',
+                          [("Content-Type", "application/json")])
+            elif mode == "ready-garbage":
+                self.send(200, b"<html>ok</html>", [("Content-Type", "text/html")])
+            else:
+                self.send(200, b'{"status":200,"readyConnections":4,"connectorId":"4b2e7d1c-0c7e-4a55-9d7a-2f4c1b8e9a10"}',
+                          [("Content-Type", "application/json")])
+            return
+        text = "text/plain; version=0.0.4; charset=utf-8"
+        if mode == "garbage":
+            self.send(200, bytes(range(256)) * 16 + b"\n", [("Content-Type", text)])
+        elif mode == "truncated":
+            self.send_response(200)
+            self.send_header("Content-Type", text)
+            self.send_header("Content-Length", str(len(fixture)))
+            self.end_headers()
+            self.wfile.write(fixture[: len(fixture) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+        elif mode == "huge":
+            line = b'cloudflared_tunnel_padding{conn_index="0"} 1\n'
+            count = (64 << 20) // len(line)
+            self.send_response(200)
+            self.send_header("Content-Type", text)
+            self.send_header("Content-Length", str(count * len(line)))
+            self.end_headers()
+            try:
+                chunk = line * 4096
+                for _ in range(count // 4096):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass
+            self.close_connection = True
+        elif mode == "not-ready":
+            body = fixture.replace(b"cloudflared_tunnel_ha_connections 4", b"cloudflared_tunnel_ha_connections 0")
+            self.send(200, body, [("Content-Type", text)])
+        else:
+            self.send(200, fixture, [("Content-Type", text)])
+
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
 
 class Server(ThreadingHTTPServer):
@@ -178,7 +251,9 @@ class Server(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         pass
 
-server = Server(("127.0.0.1", 0), Handler)
+cloudflared = option("--cloudflared")
+fixture = open(option("--fixture"), "rb").read() if cloudflared else b""
+server = Server(("127.0.0.1", int(option("--port") or 0)), Handler)
 cert, key = option("--cert"), option("--key")
 if cert:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -28,6 +28,11 @@ public final class MetricsSink: Sendable {
         recorded.withLock { $0.counter(name, value, help: help, labels: labels) }
     }
 
+    /// Adds a whole family (a passed-through histogram, say), merged as by ``MetricSet/add(_:)``.
+    public func add(_ family: MetricFamily) {
+        recorded.withLock { $0.add(family) }
+    }
+
     /// Everything recorded so far, with its conflicts.
     public var snapshot: MetricSet {
         var set = recorded.withLock { $0 }

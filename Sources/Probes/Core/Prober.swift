@@ -18,14 +18,19 @@ public struct ProberRegistry: Sendable {
     public var dns: any Prober
     public var icmp: any Prober
     public var services: any Prober
+    public var cloudflared: any Prober
 
     /// Without `services`, the services prober runs the given tcp, http and dns probers for each
-    /// service (so a registry of fakes probes services with the fakes too).
-    public init(tcp: any Prober, http: any Prober, dns: any Prober, icmp: any Prober, services: (any Prober)? = nil) {
+    /// service (so a registry of fakes probes services with the fakes too). Without `cloudflared`,
+    /// cloudflared modules fail with a reason (``UnwiredProber``): the real one needs the curl engine
+    /// the wiring owns.
+    public init(tcp: any Prober, http: any Prober, dns: any Prober, icmp: any Prober, services: (any Prober)? = nil,
+                cloudflared: (any Prober)? = nil) {
         self.tcp = tcp
         self.http = http
         self.dns = dns
         self.icmp = icmp
+        self.cloudflared = cloudflared ?? UnwiredProber(name: CloudflaredOptions.proberName)
         self.services = NestedServicesRefusal()
         self.services = services ?? ServicesProber(probers: self)
     }
@@ -37,6 +42,20 @@ public struct ProberRegistry: Sendable {
         case .dns: dns
         case .icmp: icmp
         case .services: services
+        case .cloudflared: cloudflared
         }
+    }
+}
+
+/// Stands in for a prober a registry was built without: its probes fail with that reason.
+public struct UnwiredProber: Prober {
+    /// The prober's name, for the reason.
+    public let name: String
+
+    public init(name: String) { self.name = name }
+
+    public func probe(_ context: ProbeContext) async -> Bool {
+        context.log.fail("the \(name) prober is not wired into this exporter's prober registry")
+        return false
     }
 }

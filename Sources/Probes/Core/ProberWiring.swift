@@ -26,12 +26,13 @@ public struct ProberWiring: Sendable {
 
     /// The exporter's standard probers, with the process's long-lived engines run as Services: the
     /// one curl engine (one thread, one multi handle; started by the first request) for the http
-    /// prober, and the one ICMP engine (a socket per family, one receive thread; opened by the
+    /// prober and the cloudflared prober, and the one ICMP engine (a socket per family, one receive thread; opened by the
     /// first echo). The services prober runs these same tcp, http and dns probers for each service.
     public static func standard(icmp: ICMPEngine = ICMPEngine()) -> ProberWiring {
         let curl = CurlEngine.shared
         return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber(),
-                                                     icmp: ICMPProber(engine: icmp)),
+                                                     icmp: ICMPProber(engine: icmp),
+                                                     cloudflared: CloudflaredProber(engine: curl)),
                             services: [curl, icmp], echo: icmp)
     }
 }

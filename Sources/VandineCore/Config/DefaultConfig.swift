@@ -1,5 +1,7 @@
 /// The configuration used when no `--config.file` is given: it monitors the machine it runs on, so
-/// a fresh `make run` shows something real with nothing configured. Loopback targets only.
+/// a fresh `make run` shows something real with nothing configured. Loopback targets only. The
+/// `cloudflared` module scrapes a tunnel connector on this machine (ports 20241 … 20245, as
+/// cloudflared picks them): without one it reports `probe_success 0` and says why.
 public enum DefaultConfig {
     /// The name shown in errors and on `/config` for the embedded config.
     public static let fileName = "<embedded default>"
@@ -35,12 +37,17 @@ public enum DefaultConfig {
           services:
             prober: services
             timeout: 5s
+          cloudflared:
+            prober: cloudflared
+            timeout: 5s
+            cloudflared:
+              address: auto
         devices:
           - name: localhost
             address: 127.0.0.1
             labels:
               role: self
-            modules: [icmp, services]
+            modules: [icmp, services, cloudflared]
             services:
               - name: ssh
                 port: 22
