@@ -48,7 +48,7 @@ import VandineCore
         }
         #expect((m.sample(named: "probe_http_duration_seconds", labels: ["phase": "connect"]) ?? 0) > 0)
         #expect(m.sample(named: "probe_http_duration_seconds", labels: ["phase": "tls"]) == 0)
-        let promtool = try Command.run("promtool", ["check", "metrics"], input: ExpositionEncoder.encode(m.families))
+        let promtool = try await Command.runOffPool("promtool", ["check", "metrics"], input: ExpositionEncoder.encode(m.families))
         #expect(promtool.status == 0, "\(promtool.stdout)\(promtool.stderr)")
     }
 
@@ -182,21 +182,21 @@ import VandineCore
         #expect(m.sample(named: "probe_http_ssl") == 1)
         #expect((m.sample(named: "probe_http_duration_seconds", labels: ["phase": "tls"]) ?? 0) > 0)
         #expect(m.sample(named: "probe_tls_version_info", labels: ["version": "TLS 1.3"]) == 1)
-        let fingerprint = try Command.run("openssl", ["x509", "-in", ca.serverCertificate, "-noout", "-fingerprint", "-sha256"])
+        let fingerprint = try await Command.runOffPool("openssl", ["x509", "-in", ca.serverCertificate, "-noout", "-fingerprint", "-sha256"])
             .stdout.split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
         let info = m.family(named: "probe_ssl_last_chain_info")?.samples.first?.labels ?? [:]
         #expect(info["fingerprint_sha256"] == fingerprint)
         #expect(info["subject"] == "CN=127.0.0.1")
         #expect(info["issuer"] == "CN=vandine-test-ca")
         #expect(info["subjectalternative"] == "", "DNS names only, as blackbox (the test certificate has an IP SAN)")
-        let serial = try Command.run("openssl", ["x509", "-in", ca.serverCertificate, "-noout", "-serial"])
+        let serial = try await Command.runOffPool("openssl", ["x509", "-in", ca.serverCertificate, "-noout", "-serial"])
             .stdout.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
         #expect(info["serialnumber"] == serial, "whole bytes, as blackbox's %x of SerialNumber.Bytes()")
         #expect(m.family(named: "probe_tls_cipher_info")?.samples.first?.labels["cipher"]?.hasPrefix("TLS_") == true)
         let expiry = try #require(m.sample(named: "probe_ssl_earliest_cert_expiry"))
         #expect(abs(expiry - Date().addingTimeInterval(86400).timeIntervalSince1970) < 600, "the test certificate lasts one day")
         #expect(m.sample(named: "probe_ssl_last_chain_expiry_timestamp_seconds") != nil)
-        let promtool = try Command.run("promtool", ["check", "metrics"], input: ExpositionEncoder.encode(m.families))
+        let promtool = try await Command.runOffPool("promtool", ["check", "metrics"], input: ExpositionEncoder.encode(m.families))
         #expect(promtool.status == 0, "\(promtool.stdout)\(promtool.stderr)")
 
         let untrusted = try await Self.probe(url)

@@ -59,7 +59,7 @@ import VandineCore
 
     @Test func passesPromtoolCheckMetrics() async throws {
         let text = try await Self.ours()
-        let lint = try await Self.offThePool { try Command.run("promtool", ["check", "metrics"], input: text) }
+        let lint = try await Command.runOffPool("promtool", ["check", "metrics"], input: text)
         #expect(lint.status == 0, "promtool: \(lint.stdout)\(lint.stderr)")
         #expect(lint.stdout.isEmpty && lint.stderr.isEmpty, "promtool: \(lint.stdout)\(lint.stderr)")
     }
@@ -88,7 +88,7 @@ import VandineCore
         var body = ""
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
-            let response = try? await Self.offThePool { try Curl.request("http://127.0.0.1:\(port)/metrics") }
+            let response = try? await Curl.fetch("http://127.0.0.1:\(port)/metrics")
             if let response, response.status == 200,
                response.body.contains("smokeping_response_duration_seconds_count{host=\"127.0.0.2\"") {
                 body = response.body
@@ -99,14 +99,6 @@ import VandineCore
         let answered = !body.isEmpty
         try #require(answered, "smokeping_prober did not serve both hosts' series on 127.0.0.1:\(port)")
         try Self.compare(reference: Self.families(body), ours: Self.families(await Self.ours()))
-    }
-
-    /// Runs a blocking child process (promtool, curl) on a Dispatch thread, not on one of the
-    /// two cooperative threads the whole parallel test run shares.
-    static func offThePool<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
     }
 
     /// Names, HELP, TYPE, label names (plus `source`, which smokeping_prober added in 0.7) and

@@ -51,6 +51,14 @@ public enum Curl {
         public let curlExitCode: Int32
     }
 
+    /// ``request(_:method:extra:)`` on a thread of its own, so the calling test does not hold a
+    /// cooperative thread while curl runs.
+    public static func fetch(_ url: String, method: String = "GET", extra: [String] = []) async throws -> Response {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try request(url, method: method, extra: extra) }) }.start()
+        }
+    }
+
     public static func request(_ url: String, method: String = "GET", extra: [String] = []) throws -> Response {
         let marker = "\n--vandine-status:"
         let result = try Command.run("curl", ["-sS", "--max-time", "10", "-X", method, "-w", marker + "%{http_code}"] + extra + [url])

@@ -71,3 +71,20 @@ public final class ExporterProcess: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+extension ExporterProcess {
+    /// ``init(arguments:tls:curlExtra:listenHost:)`` on a thread of its own: starting the binary
+    /// and polling `/-/healthy` blocks for up to seconds, which must not hold one of Swift's few
+    /// cooperative threads while other suites' probes need them (a held thread made unrelated
+    /// timing tests miss their deadlines).
+    public static func started(arguments: [String], tls: Bool = false, curlExtra: [String] = [],
+                               listenHost: String = "127.0.0.1") async throws -> ExporterProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    try ExporterProcess(arguments: arguments, tls: tls, curlExtra: curlExtra, listenHost: listenHost)
+                })
+            }.start()
+        }
+    }
+}

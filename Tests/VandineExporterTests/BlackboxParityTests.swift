@@ -85,7 +85,7 @@ import VandineCore
             dns.stop()
             Task { await ssh.stop(); await smtp.stop() }
         }
-        let ours = try ExporterProcess(arguments: ["--config.file",
+        let ours = try await ExporterProcess.started(arguments: ["--config.file",
                                                    try directory.write("vandine.yml", Self.modules + "\nallowed_targets: [127.0.0.0/8]\n")])
         defer { ours.stop() }
         let theirs = try BlackboxProcess(config: try directory.write("blackbox.yml", Self.modules))
@@ -105,14 +105,15 @@ import VandineCore
         var agreed = 0
         for (module, target) in cases {
             let query = "/probe?module=\(module)&target=\(target.percentEncoded)"
-            let mine = try Self.probeSuccess(Curl.request(ours.url(query)))
-            let blackbox = try Self.probeSuccess(Curl.request("http://127.0.0.1:\(theirs.port)\(query)"))
+            let mine = Self.probeSuccess(try await Curl.fetch(ours.url(query)))
+            let blackbox = Self.probeSuccess(try await Curl.fetch("http://127.0.0.1:\(theirs.port)\(query)"))
             #expect(mine != nil && mine == blackbox, "\(module) \(target): ours \(mine.map(String.init) ?? "none"), blackbox \(blackbox.map(String.init) ?? "none")")
             if mine == blackbox { agreed += 1 }
         }
         #expect(agreed == cases.count)
         // Both outcomes are exercised, so agreement is not trivially "everything failed".
-        #expect(try Self.probeSuccess(Curl.request(ours.url("/probe?module=http_2xx&target=\(http.url("/fixed").percentEncoded)"))) == 1)
+        let fixed = try await Curl.fetch(ours.url("/probe?module=http_2xx&target=\(http.url("/fixed").percentEncoded)"))
+        #expect(Self.probeSuccess(fixed) == 1)
     }
 
     static func probeSuccess(_ response: Curl.Response) -> Int? {

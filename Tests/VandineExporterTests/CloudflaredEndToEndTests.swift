@@ -6,18 +6,10 @@ import TestSupport
 /// on a machine without a tunnel connector: the cloudflared module answers `probe_success 0`, and
 /// `debug=true` says why; the output passes promtool as it is.
 @Suite struct CloudflaredEndToEndTests {
-    /// Starting the exporter and running curl block until they finish: done on a thread of their
-    /// own, so that this test does not hold one of Swift's two cooperative threads meanwhile.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     @Test func theEmbeddedDefaultReportsAMissingConnectorWithTheReason() async throws {
-        let exporter = try await Self.offPool { try ExporterProcess(arguments: []) }
+        let exporter = try await ExporterProcess.started(arguments: [])
         defer { exporter.stop() }
-        let probe = try await Self.offPool { try Curl.request(exporter.url("/probe?module=cloudflared&target=localhost")) }
+        let probe = try await Curl.fetch(exporter.url("/probe?module=cloudflared&target=localhost"))
         #expect(probe.status == 200)
         if probe.body.contains("probe_success 1\n") {
             print("skipped theEmbeddedDefaultReportsAMissingConnectorWithTheReason: a cloudflared metrics server answers on this machine")
@@ -28,7 +20,7 @@ import TestSupport
         let lint = try await Command.runOffPool("promtool", ["check", "metrics"], input: probe.body)
         #expect(lint.status == 0 && lint.stdout.isEmpty, "\(lint.stdout)\(lint.stderr)")
 
-        let debug = try await Self.offPool { try Curl.request(exporter.url("/probe?module=cloudflared&target=localhost&debug=true")) }
+        let debug = try await Curl.fetch(exporter.url("/probe?module=cloudflared&target=localhost&debug=true"))
         #expect(debug.body.contains("no cloudflared metrics server on 127.0.0.1: connection refused on ports 20241, 20242, 20243, 20244, 20245"),
                 "\(debug.body)")
     }

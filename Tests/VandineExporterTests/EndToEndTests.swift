@@ -30,20 +30,20 @@ import VandineCore
         defer { directory.remove() }
         let server = try await TCPTestServer()
         defer { Task { await server.stop() } }
-        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
+        let exporter = try await ExporterProcess.started(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
         defer { exporter.stop() }
 
-        let probe = try Curl.request(exporter.url("/probe?module=tcp_connect&target=127.0.0.1:\(server.port)"))
+        let probe = try await Curl.fetch(exporter.url("/probe?module=tcp_connect&target=127.0.0.1:\(server.port)"))
         #expect(probe.status == 200)
         #expect(probe.body.contains("probe_success 1\n"))
-        let failed = try Curl.request(exporter.url("/probe?module=tcp_connect&target=self:1"))
+        let failed = try await Curl.fetch(exporter.url("/probe?module=tcp_connect&target=self:1"))
         #expect(failed.body.contains("probe_success 0\n"))
-        let metrics = try Curl.request(exporter.url("/metrics"))
+        let metrics = try await Curl.fetch(exporter.url("/metrics"))
         #expect(metrics.status == 200)
         #expect(metrics.body.contains("vandine_exporter_probes_total{module=\"tcp_connect\",result=\"success\"} 1\n"))
 
         for (name, body) in [("probe", probe.body), ("failed probe", failed.body), ("metrics", metrics.body)] {
-            let lint = try Command.run("promtool", ["check", "metrics"], input: body)
+            let lint = try await Command.runOffPool("promtool", ["check", "metrics"], input: body)
             #expect(lint.status == 0, "promtool on \(name): \(lint.stdout)\(lint.stderr)")
             #expect(lint.stdout.isEmpty && lint.stderr.isEmpty, "promtool on \(name): \(lint.stdout)\(lint.stderr)")
         }
@@ -53,7 +53,7 @@ import VandineCore
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let file = try directory.write("vandine.yml", Self.config)
-        let exporter = try ExporterProcess(arguments: ["--config.file", file])
+        let exporter = try await ExporterProcess.started(arguments: ["--config.file", file])
         defer { exporter.stop() }
 
         _ = try directory.write("vandine.yml", "devices:\n  - name: x\n    address: 127.0.0.1\n    ssh: {user: pi, port: 70000}\n")
@@ -61,7 +61,7 @@ import VandineCore
         #expect(try await Self.waitFor(exporter, metric: "vandine_exporter_config_last_reload_successful 0\n"))
         #expect(exporter.log.contains("vandine.yml:4:27: devices[0].ssh.port: must be 1-65535, got 70000"))
         // The previous config is still in force: module tcp_connect and device "self" exist.
-        let probe = try Curl.request(exporter.url("/probe?module=tcp_connect&target=self:1"))
+        let probe = try await Curl.fetch(exporter.url("/probe?module=tcp_connect&target=self:1"))
         #expect(probe.status == 200)
 
         _ = try directory.write("vandine.yml", Self.config)
@@ -74,7 +74,7 @@ import VandineCore
         defer { directory.remove() }
         let hung = try await TCPTestServer(silent: true)
         defer { Task { await hung.stop() } }
-        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
+        let exporter = try await ExporterProcess.started(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
         defer { exporter.stop() }
 
         // A probe that would wait 30 s for a banner that never comes.
@@ -103,17 +103,17 @@ import VandineCore
               cert_file: \(ca.serverCertificate)
               key_file: \(ca.serverKey)
             """)
-        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config),
+        let exporter = try await ExporterProcess.started(arguments: ["--config.file", try directory.write("vandine.yml", Self.config),
                                                        "--web.config.file", web],
                                            tls: true, curlExtra: ["--cacert", ca.certificate])
         defer { exporter.stop() }
 
-        let secure = try Curl.request(exporter.url("/metrics"), extra: ["--cacert", ca.certificate])
+        let secure = try await Curl.fetch(exporter.url("/metrics"), extra: ["--cacert", ca.certificate])
         #expect(secure.status == 200)
         #expect(secure.body.contains("vandine_exporter_build_info"))
-        let untrusted = try Curl.request(exporter.url("/metrics"))
+        let untrusted = try await Curl.fetch(exporter.url("/metrics"))
         #expect(untrusted.status == 0, "without the CA the certificate must not verify")
-        let plain = try Curl.request("http://127.0.0.1:\(exporter.port)/metrics")
+        let plain = try await Curl.fetch("http://127.0.0.1:\(exporter.port)/metrics")
         #expect(plain.status != 200)
     }
 
@@ -131,14 +131,14 @@ import VandineCore
         }
         let tls = "tls_server_config:\n  cert_file: \(ca.serverCertificate)\n  key_file: \(ca.serverKey)\n"
         let config = try directory.write("vandine.yml", Self.config)
-        let strict = try ExporterProcess(arguments: ["--config.file", config, "--web.config.file", try directory.write("web.yml", tls)],
+        let strict = try await ExporterProcess.started(arguments: ["--config.file", config, "--web.config.file", try directory.write("web.yml", tls)],
                                          tls: true, curlExtra: ["--cacert", ca.certificate])
         defer { strict.stop() }
         #expect(try !handshake(strict.port, "-tls1"))
         #expect(try !handshake(strict.port, "-tls1_1"))
         #expect(try handshake(strict.port, "-tls1_2"))
         #expect(try handshake(strict.port, "-tls1_3"))
-        let lax = try ExporterProcess(arguments: ["--config.file", config, "--web.config.file",
+        let lax = try await ExporterProcess.started(arguments: ["--config.file", config, "--web.config.file",
                                                   try directory.write("lax.yml", tls + "  min_version: TLS10\n")],
                                       tls: true, curlExtra: ["--cacert", ca.certificate])
         defer { lax.stop() }
@@ -150,25 +150,25 @@ import VandineCore
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let config = try directory.write("vandine.yml", Self.config)
-        let any = try ExporterProcess(arguments: ["--config.file", config], listenHost: "")
+        let any = try await ExporterProcess.started(arguments: ["--config.file", config], listenHost: "")
         defer { any.stop() }
-        #expect(try Curl.request("http://127.0.0.1:\(any.port)/-/healthy").status == 200)
-        #expect(try Curl.request("http://[::1]:\(any.port)/-/healthy").status == 200)
-        let v6 = try ExporterProcess(arguments: ["--config.file", config], listenHost: "[::1]")
+        #expect(try await Curl.fetch("http://127.0.0.1:\(any.port)/-/healthy").status == 200)
+        #expect(try await Curl.fetch("http://[::1]:\(any.port)/-/healthy").status == 200)
+        let v6 = try await ExporterProcess.started(arguments: ["--config.file", config], listenHost: "[::1]")
         defer { v6.stop() }
-        #expect(try Curl.request("http://[::1]:\(v6.port)/-/healthy").status == 200)
-        #expect(try Curl.request("http://127.0.0.1:\(v6.port)/-/healthy").status == 0, "bound to ::1 only")
+        #expect(try await Curl.fetch("http://[::1]:\(v6.port)/-/healthy").status == 200)
+        #expect(try await Curl.fetch("http://127.0.0.1:\(v6.port)/-/healthy").status == 0, "bound to ::1 only")
     }
 
     /// A failed probe is logged once at info with module, target and one clean reason.
     @Test func failedProbeIsLoggedOnceAtInfo() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
+        let exporter = try await ExporterProcess.started(arguments: ["--config.file", try directory.write("vandine.yml", Self.config)])
         defer { exporter.stop() }
         let closed = try ClosedTCPPort()
         let port = closed.port
-        #expect(try Curl.request(exporter.url("/probe?module=tcp_connect&target=127.0.0.1:\(port)")).status == 200)
+        #expect(try await Curl.fetch(exporter.url("/probe?module=tcp_connect&target=127.0.0.1:\(port)")).status == 200)
         let deadline = Date().addingTimeInterval(5)
         var lines: [Substring] = []
         while Date() < deadline {
@@ -188,12 +188,12 @@ import VandineCore
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let web = try directory.write("web.yml", "basic_auth_users:\n  admin: \(BasicAuthFixtures.hunter2Hash)\n")
-        let exporter = try ExporterProcess(arguments: ["--config.file", try directory.write("vandine.yml", Self.config),
+        let exporter = try await ExporterProcess.started(arguments: ["--config.file", try directory.write("vandine.yml", Self.config),
                                                        "--web.config.file", web])
         defer { exporter.stop() }
-        #expect(try Curl.request(exporter.url("/metrics")).status == 401)
-        #expect(try Curl.request(exporter.url("/metrics"), extra: ["-u", "admin:wrong"]).status == 401)
-        #expect(try Curl.request(exporter.url("/metrics"), extra: ["-u", "admin:hunter2"]).status == 200)
+        #expect(try await Curl.fetch(exporter.url("/metrics")).status == 401)
+        #expect(try await Curl.fetch(exporter.url("/metrics"), extra: ["-u", "admin:wrong"]).status == 401)
+        #expect(try await Curl.fetch(exporter.url("/metrics"), extra: ["-u", "admin:hunter2"]).status == 200)
         #expect(!exporter.log.contains("hunter2"))
     }
 
@@ -228,7 +228,7 @@ import VandineCore
     /// Polls `/metrics` until it contains `metric` (bounded: 5 s).
     static func waitFor(_ exporter: ExporterProcess, metric: String) async throws -> Bool {
         for _ in 0..<100 {
-            if try Curl.request(exporter.url("/metrics")).body.contains(metric) { return true }
+            if try await Curl.fetch(exporter.url("/metrics")).body.contains(metric) { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
         return false

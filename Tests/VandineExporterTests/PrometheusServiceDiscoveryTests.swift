@@ -33,14 +33,14 @@ struct PrometheusServiceDiscoveryTests {
               timeout: 500ms
               modules: [icmp]
             """.write(toFile: exporterConfig, atomically: true, encoding: .utf8)
-        let exporter = try ExporterProcess(arguments: ["--config.file", exporterConfig])
+        let exporter = try await ExporterProcess.started(arguments: ["--config.file", exporterConfig])
         defer { exporter.stop() }
 
         // The exporter's /sd, once the first sweep has found the six hosts of 127.0.5.0/29.
         var expected: Set<String> = []
         let sdDeadline = Date().addingTimeInterval(20)
         while Date() < sdDeadline {
-            expected = try Self.targets(inSD: try Curl.request(exporter.url("/sd")).body)
+            expected = try Self.targets(inSD: try await Curl.fetch(exporter.url("/sd")).body)
             if expected.filter({ $0.hasPrefix("127.0.5.") }).count == 6 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -80,8 +80,8 @@ struct PrometheusServiceDiscoveryTests {
         var succeeded: Set<String> = []
         let deadline = Date().addingTimeInterval(40)
         while Date() < deadline {
-            healthy = (try? Self.healthyTargets(try Curl.request("\(api)/targets?state=active").body)) ?? []
-            succeeded = (try? Self.successfulProbes(try Curl.request("\(api)/query?query=probe_success").body)) ?? []
+            healthy = (try? Self.healthyTargets(try await Curl.fetch("\(api)/targets?state=active").body)) ?? []
+            succeeded = (try? Self.successfulProbes(try await Curl.fetch("\(api)/query?query=probe_success").body)) ?? []
             if expected.isSubset(of: healthy), expected.isSubset(of: succeeded) { break }
             try await Task.sleep(for: .milliseconds(250))
         }
