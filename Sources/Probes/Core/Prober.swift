@@ -18,14 +18,18 @@ public struct ProberRegistry: Sendable {
     public var dns: any Prober
     public var icmp: any Prober
     public var services: any Prober
+    public var iperf3: any Prober
 
     /// Without `services`, the services prober runs the given tcp, http and dns probers for each
-    /// service (so a registry of fakes probes services with the fakes too).
-    public init(tcp: any Prober, http: any Prober, dns: any Prober, icmp: any Prober, services: (any Prober)? = nil) {
+    /// service (so a registry of fakes probes services with the fakes too). Without `iperf3`, an
+    /// iperf3 prober with a queue of its own (it starts nothing until probed).
+    public init(tcp: any Prober, http: any Prober, dns: any Prober, icmp: any Prober, services: (any Prober)? = nil,
+                iperf3: (any Prober)? = nil) {
         self.tcp = tcp
         self.http = http
         self.dns = dns
         self.icmp = icmp
+        self.iperf3 = iperf3 ?? IPerf3Prober(queue: IPerf3Queue(startupStagger: .zero))
         self.services = NestedServicesRefusal()
         self.services = services ?? ServicesProber(probers: self)
     }
@@ -37,6 +41,7 @@ public struct ProberRegistry: Sendable {
         case .dns: dns
         case .icmp: icmp
         case .services: services
+        case .iperf3: iperf3
         }
     }
 }

@@ -47,6 +47,7 @@ public enum ProberOptions: Sendable, Equatable {
     case dns(DNSOptions)
     case icmp(ICMPOptions)
     case services(ServicesOptions)
+    case iperf3(IPerf3Options)
 
     /// Every options type, for parsing by prober name.
     static let sections: [any ProberOptionsSection.Type] = [
@@ -55,6 +56,7 @@ public enum ProberOptions: Sendable, Equatable {
         DNSOptions.self,
         ICMPOptions.self,
         ServicesOptions.self,
+        IPerf3Options.self,
     ]
 
     /// The payload, whatever its prober.
@@ -65,6 +67,7 @@ public enum ProberOptions: Sendable, Equatable {
         case let .dns(options): options
         case let .icmp(options): options
         case let .services(options): options
+        case let .iperf3(options): options
         }
     }
 
