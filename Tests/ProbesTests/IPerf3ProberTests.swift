@@ -30,7 +30,7 @@ import VandineCore
         let log = ProbeLog()
         let prober = IPerf3Prober(queue: IPerf3Queue(startupStagger: .zero))
         let (success, metrics) = await runProbe(prober, target: Self.target(server.port), module: Self.module(change: change), log: log)
-        #expect(success, "\(log.entries)")
+        #expect(success, "\(log.entries) server log: \(server.log)")
         #expect(metrics.sample(named: "iperf3_up") == 1)
         let probed = try #require(metrics.sample(named: "vandine_iperf3_received_bits_per_second"))
         let bytes = try #require(metrics.sample(named: "iperf3_received_bytes"))
@@ -100,7 +100,7 @@ import VandineCore
         let blocker = Task { try await Command.runOffPool("iperf3", ["-c", "127.0.0.1", "-p", String(server.port), "-t", "4", "-b", "100000000"]) }
         defer { blocker.cancel() }
         // Its test has started once its control and data connections are established.
-        for _ in 0..<300 where IPerf3TestServer.clientConnections(to: server.port) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        try await IPerf3TestServer.waitForClient(of: server.port)
         #expect(IPerf3TestServer.clientConnections(to: server.port) >= 2)
 
         let runner = CountingRunner()
@@ -125,7 +125,7 @@ import VandineCore
         let server = try IPerf3TestServer()
         defer { server.stop() }
         let blocker = Task { try await Command.runOffPool("iperf3", ["-c", "127.0.0.1", "-p", String(server.port), "-t", "1", "-b", "100000000"]) }
-        for _ in 0..<300 where IPerf3TestServer.clientConnections(to: server.port) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        try await IPerf3TestServer.waitForClient(of: server.port)
         let runner = CountingRunner()
         let prober = IPerf3Prober(queue: IPerf3Queue(runner: runner, startupStagger: .zero))
         let log = ProbeLog()
@@ -163,7 +163,7 @@ import VandineCore
         #expect(elapsed >= .milliseconds(2400) && elapsed < .milliseconds(3500), "\(elapsed)")
         #expect(log.failureReason?.hasPrefix("iperf3 was killed at the probe's deadline after 2.") == true, "\(log.failureReason ?? "")")
         #expect(metrics.sample(named: "iperf3_up") == 0)
-        #expect(liveIPerf3Children().isEmpty, "no iperf3 outlives its probe")
+        #expect(liveIPerf3Children(port: silent.port).isEmpty, "no iperf3 outlives its probe")
     }
 
     @Test func aMissingBinaryIsOneClearLine() async throws {

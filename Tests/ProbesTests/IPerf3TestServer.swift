@@ -12,24 +12,45 @@ final class IPerf3TestServer: Sendable {
     let logPath: String
 
     init() throws {
-        port = try freeLoopbackPort()
-        logPath = "/tmp/vandine-iperf3-server-\(port)-\(getpid()).log"
+        // Another test may take the same "free" port between our probe for it and iperf3's bind:
+        // a server that cannot bind exits, and we try another port.
+        var lastError = IPerf3TestError("iperf3 -s did not start")
+        for _ in 0..<5 {
+            let port = try freeLoopbackPort()
+            let logPath = "/tmp/vandine-iperf3-server-\(port)-\(getpid()).log"
+            do {
+                pid = try Self.start(port: port, logPath: logPath)
+                self.port = port
+                self.logPath = logPath
+                return
+            } catch let error as IPerf3TestError {
+                lastError = error
+                unlink(logPath)
+            }
+        }
+        throw lastError
+    }
+
+    /// Starts the server and waits until the kernel shows ITS listening socket (no connection
+    /// that the server would count as a failed test).
+    private static func start(port: Int, logPath: String) throws -> pid_t {
         let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IPerf3TestError("cannot open \(logPath)") }
         defer { close(fd) }
+        let pid: pid_t
         switch ChildProcess.spawn("iperf3", ["-s", "-B", "127.0.0.1", "-p", String(port)], stdout: fd, stderr: fd) {
         case let .success(child): pid = child
         case let .failure(failure): throw IPerf3TestError("cannot start iperf3 -s: \(failure.reason)")
         }
-        // Ready once the kernel shows its listening socket: no connection that the server would
-        // count as a (failed) test.
         for _ in 0..<500 {
-            if Self.listening(port: port) { return }
+            if listening(port: port, pid: pid) { return pid }
             var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { throw IPerf3TestError("iperf3 -s exited: \(log)") }
+            if waitpid(pid, &status, WNOHANG) == pid { throw IPerf3TestError("iperf3 -s exited: \(readProcFile(logPath))") }
             usleep(10_000)
         }
-        stop()
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
         throw IPerf3TestError("iperf3 -s did not listen on 127.0.0.1:\(port) within 5 s")
     }
 
@@ -44,9 +65,31 @@ final class IPerf3TestServer: Sendable {
         unlink(logPath)
     }
 
-    /// Whether /proc/net/tcp shows a listener on 127.0.0.1:`port`.
-    static func listening(port: Int) -> Bool {
-        tcpEntries().contains { $0.local == port && $0.state == "0A" }
+    /// Whether /proc/net/tcp shows a listener on 127.0.0.1:`port` that belongs to process `pid`.
+    static func listening(port: Int, pid: pid_t) -> Bool {
+        var inodes: Set<String> = []
+        if let directory = opendir("/proc/\(pid)/fd") {
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                var target = [CChar](repeating: 0, count: 256)
+                let count = readlink("/proc/\(pid)/fd/\(name)", &target, 255)
+                guard count > 0 else { continue }
+                let link = String(decoding: target[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if link.hasPrefix("socket:[") { inodes.insert(String(link.dropFirst(8).dropLast())) }
+            }
+        }
+        return tcpEntries().contains { $0.local == port && $0.state == "0A" && inodes.contains($0.inode) }
+    }
+
+    /// Waits (up to 3 s) until a client's test is running: its control and data connections are
+    /// established.
+    static func waitForClient(of port: Int) async throws {
+        var waited = 0
+        while clientConnections(to: port) < 2 && waited < 300 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
     }
 
     /// Established connections whose remote end is `port` (clients of the server).
@@ -54,16 +97,32 @@ final class IPerf3TestServer: Sendable {
         tcpEntries().filter { $0.remote == port && $0.state == "01" }.count
     }
 
-    static func tcpEntries() -> [(local: Int, remote: Int, state: String)] {
-        let text = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+    static func tcpEntries() -> [(local: Int, remote: Int, state: String, inode: String)] {
+        let text = readProcFile("/proc/net/tcp")
         return text.split(separator: "\n").dropFirst().compactMap { line in
             let fields = line.split(separator: " ")
-            guard fields.count > 3,
+            guard fields.count > 9,
                   let local = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }),
                   let remote = fields[2].split(separator: ":").last.flatMap({ Int($0, radix: 16) }) else { return nil }
-            return (local, remote, String(fields[3]))
+            return (local, remote, String(fields[3]), String(fields[9]))
         }
     }
+}
+
+/// A /proc file read to its end (Foundation's readers may stop after the first page of a file
+/// whose size the kernel reports as 0).
+func readProcFile(_ path: String) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count <= 0 { break }
+        bytes.append(contentsOf: buffer[..<count])
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 struct IPerf3TestError: Error, CustomStringConvertible {
@@ -106,8 +165,9 @@ final class ScriptedRunner: CommandRunner {
     }
 }
 
-/// iperf3 processes that are children of this test process and still alive (not zombies).
-func liveIPerf3Children() -> [Int32] {
+/// iperf3 processes that are children of this test process, still alive (not zombies), whose
+/// command line names `port`.
+func liveIPerf3Children(port: Int) -> [Int32] {
     let me = getpid()
     guard let directory = opendir("/proc") else { return [] }
     defer { closedir(directory) }
@@ -115,11 +175,12 @@ func liveIPerf3Children() -> [Int32] {
     while let entry = readdir(directory) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard let pid = Int32(name),
-              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              case let stat = readProcFile("/proc/\(pid)/stat"),
               let close = stat.lastIndex(of: ")") else { continue }
         let command = stat[stat.index(after: stat.firstIndex(of: "(")!)..<close]
         let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-        guard command == "iperf3", fields.count > 2, fields[0] != "Z", Int32(fields[1]) == me else { continue }
+        guard command == "iperf3", fields.count > 2, fields[0] != "Z", Int32(fields[1]) == me,
+              readProcFile("/proc/\(pid)/cmdline").split(separator: "\0").contains(Substring(String(port))) else { continue }
         found.append(pid)
     }
     return found
@@ -133,7 +194,7 @@ func liveProcesses(inGroup group: Int32) -> [Int32] {
     while let entry = readdir(directory) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard let pid = Int32(name),
-              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              case let stat = readProcFile("/proc/\(pid)/stat"),
               let close = stat.lastIndex(of: ")") else { continue }
         let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
         guard fields.count > 3, fields[0] != "Z", Int32(fields[2]) == group else { continue }

@@ -53,6 +53,8 @@ public actor IPerf3Queue: Service {
     public static let maximumBackoff = Duration.seconds(2)
     /// The longest iperf3 may spend connecting.
     public static let maximumConnectTimeout = Duration.seconds(3)
+    /// Left between the end of a stagger wait and the latest instant the test can still start.
+    static let staggerMargin = Duration.milliseconds(100)
     /// Servers remembered for staggering; past this, staggering stops for new servers.
     static let maximumSeenServers = 4096
 
@@ -102,7 +104,7 @@ public actor IPerf3Queue: Service {
         let now = ContinuousClock.now
         let offset = Self.staggerOffset(server: server, window: startupStagger)
         let wait = createdAt + offset - now
-        let slack = deadline - now - runTime
+        let slack = deadline - now - runTime - Self.staggerMargin
         return max(.zero, min(wait, slack))
     }
 

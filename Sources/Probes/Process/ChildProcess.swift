@@ -70,13 +70,13 @@ enum ChildProcess {
         let start = ContinuousClock.now
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0 else { return CommandOutcome(termination: .notStarted("cannot create a pipe: \(systemErrorMessage(errno))")) }
-        guard pipe(&errPipe) == 0 else {
+        guard pipe2(&outPipe, O_CLOEXEC) == 0 else { return CommandOutcome(termination: .notStarted("cannot create a pipe: \(systemErrorMessage(errno))")) }
+        guard pipe2(&errPipe, O_CLOEXEC) == 0 else {
             close(outPipe[0]); close(outPipe[1])
             return CommandOutcome(termination: .notStarted("cannot create a pipe: \(systemErrorMessage(errno))"))
         }
-        // Close-on-exec on all four: the child gets only the dup2'd copies on 1 and 2.
-        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // Close-on-exec on all four from the start (pipe2): the child gets only the dup2'd copies
+        // on 1 and 2, and no child spawned by another thread meanwhile inherits them.
         for fd in [outPipe[0], errPipe[0]] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
 
         let spawned = spawn(executable, arguments, stdout: outPipe[1], stderr: errPipe[1])
@@ -94,51 +94,63 @@ enum ChildProcess {
         var stderr: [UInt8] = []
         var open = [outPipe[0], errPipe[0]]
         var killedFor: CommandOutcome.Termination?
+        var exitStatus: Int32?
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
         defer { buffer.deallocate() }
+        defer { for fd in open { close(fd) } }
 
-        // Read until both pipes reach EOF, the deadline passes, the caller cancels or the output
-        // grows past the cap.
-        while !open.isEmpty && killedFor == nil {
-            if cancel.isSet { killedFor = .cancelled; break }
-            let left = deadline - ContinuousClock.now
-            if left <= .zero { killedFor = .killedAtDeadline; break }
-            let wait = min(pollSlice, Int32(max(1, left.wholeMilliseconds)))
-            var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let ready = poll(&fds, nfds_t(fds.count), wait)
-            if ready < 0 && errno != EINTR { break }
-            for entry in fds where entry.revents != 0 {
-                let count = read(entry.fd, buffer.baseAddress, buffer.count)
-                if count > 0 {
-                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
-                    if entry.fd == outPipe[0] { stdout.append(contentsOf: bytes) } else { stderr.append(contentsOf: bytes) }
-                    if stdout.count > ChildProcessRunner.maximumOutputBytes || stderr.count > ChildProcessRunner.maximumOutputBytes {
-                        killedFor = .outputTooLarge
+        /// Reads what is available now; closes a pipe at EOF.
+        func drain(_ fds: [Int32]) {
+            for fd in fds {
+                while true {
+                    let count = read(fd, buffer.baseAddress, buffer.count)
+                    if count > 0 {
+                        let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+                        if fd == outPipe[0] { stdout.append(contentsOf: bytes) } else { stderr.append(contentsOf: bytes) }
+                        if stdout.count > ChildProcessRunner.maximumOutputBytes || stderr.count > ChildProcessRunner.maximumOutputBytes {
+                            killedFor = .outputTooLarge
+                            return
+                        }
+                        continue
                     }
-                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
-                    close(entry.fd)
-                    open.removeAll { $0 == entry.fd }
+                    if count < 0 && errno == EINTR { continue }
+                    if count == 0 || errno != EAGAIN {
+                        close(fd)
+                        open.removeAll { $0 == fd }
+                    }
+                    break
                 }
             }
         }
-        for fd in open { close(fd) }
 
-        // Both pipes closed: the child has exited or is about to. Wait for it, still bounded by the
-        // deadline (a child that closed its output but keeps running is killed there too).
-        var status: Int32 = 0
-        if killedFor == nil {
-            while true {
-                let reaped = waitpid(pid, &status, WNOHANG)
-                if reaped == pid { return outcome(status: status, stdout, stderr, start) }
-                if reaped < 0 && errno != EINTR { return CommandOutcome(termination: .exited(-1), stdout: stdout, stderr: stderr, elapsed: .now - start) }
-                if cancel.isSet { killedFor = .cancelled; break }
-                if ContinuousClock.now >= deadline { killedFor = .killedAtDeadline; break }
-                usleep(2_000)
+        // Until the child exits (checked on every slice, not by EOF: a process spawned elsewhere in
+        // this program at the wrong moment can inherit a pipe's write end and hold it open), the
+        // deadline passes, the caller cancels or the output grows past the cap.
+        while killedFor == nil {
+            if cancel.isSet { killedFor = .cancelled; break }
+            let left = deadline - ContinuousClock.now
+            if left <= .zero { killedFor = .killedAtDeadline; break }
+            var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            _ = poll(&fds, nfds_t(fds.count), min(pollSlice, Int32(max(1, left.wholeMilliseconds))))
+            drain(fds.filter { $0.revents != 0 }.map(\.fd))
+            if killedFor != nil { break }
+            var status: Int32 = 0
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid {
+                exitStatus = status
+                drain(open)
+                break
             }
+            if reaped < 0 && errno != EINTR { exitStatus = -1; break }
+        }
+        if let exitStatus {
+            guard exitStatus >= 0 else { return CommandOutcome(termination: .exited(-1), stdout: stdout, stderr: stderr, elapsed: .now - start) }
+            return outcome(status: exitStatus, stdout, stderr, start)
         }
         // Not reaped yet, so the group id cannot have been reused: kill the whole group, then reap.
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)
+        var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return CommandOutcome(termination: killedFor ?? .killedAtDeadline, stdout: stdout, stderr: stderr, elapsed: .now - start)
     }
@@ -193,6 +205,12 @@ enum ChildProcess {
         let reason: String
     }
 }
+
+/// Glibc's Swift module hides `pipe2` (a `_GNU_SOURCE` declaration; docs/pitfalls.md), but the
+/// symbol is in every glibc since 2.9: pipe + fcntl would leave a window in which a child spawned
+/// by another thread inherits the pipe.
+@_silgen_name("pipe2")
+private func pipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
 
 extension Duration {
     /// Whole milliseconds, rounded down.
