@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import VandineCore
 @testable import Probes
 
@@ -31,6 +32,30 @@ import VandineCore
         #expect(metrics.sample(named: "iperf3_retransmits") == 3)
         #expect(metrics.sample(named: "vandine_iperf3_received_bits_per_second") == 1e9)
         #expect(metrics.sample(named: "iperf3_received_jitter_ms") == nil, "UDP series only for UDP tests")
+    }
+
+    @Test func promtoolAcceptsTheSeriesApartFromIPerf3ExportersJitterNames() async throws {
+        let udp = """
+        {"start": {"test_start": {"protocol": "UDP"}}, "intervals": [],
+         "end": {"sum_sent": {"seconds": 1.0, "bytes": 12517376, "bits_per_second": 100129896, "jitter_ms": 0, "lost_packets": 0, "packets": 382, "lost_percent": 0},
+                 "sum_received": {"seconds": 1.0, "bytes": 12517376, "bits_per_second": 100123188, "jitter_ms": 0.0025, "lost_packets": 1, "packets": 381, "lost_percent": 0.26}}}
+        """
+        for json in [Self.report, udp] {
+            let report = try IPerf3Report.parse(Array(json.utf8)).get()
+            let sink = MetricsSink()
+            sink.gauge("iperf3_up", 1, help: "Was the last iperf3 probe successful (1 for success, 0 for failure).")
+            report.record(into: sink)
+            let text = ExpositionEncoder.encode(sink.snapshot.families)
+            let result = try await Command.runOffPool("promtool", ["check", "metrics"], input: text)
+            // The documented exception: iperf3_exporter's names, kept for its dashboards.
+            let problems = result.stdout.split(separator: "\n").filter {
+                $0 != "iperf3_sent_jitter_ms metric names should not contain abbreviated units"
+                    && $0 != "iperf3_received_jitter_ms metric names should not contain abbreviated units"
+            }
+            #expect(problems.isEmpty, "\(result.stdout)\(result.stderr)")
+            #expect(result.status == 0 || result.status == 3)
+            #expect(text.contains("iperf3_received_jitter_ms") == (json == udp))
+        }
     }
 
     @Test func exitZeroWithAnErrorIsAFailure() {
