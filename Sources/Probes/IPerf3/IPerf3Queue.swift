@@ -12,7 +12,8 @@ import VandineCore
 ///   (250 ms, doubling up to 2 s) while the deadline still leaves room for the whole test, then
 ///   reported;
 /// - the first run to each server after start-up waits `offset = FNV-1a(server) mod
-///   startupStagger` after the queue was made (cut short so the test still fits its deadline), so
+///   startupStagger` after the queue was made (at most half the time its deadline leaves besides
+///   the test), so
 ///   N devices that Prometheus scrapes together right after a restart do not all test at once.
 ///
 /// Result caching (`interval:` on the module) is the probe handler's ``ProbeCache``; this queue
@@ -104,7 +105,9 @@ public actor IPerf3Queue: Service {
         let now = ContinuousClock.now
         let offset = Self.staggerOffset(server: server, window: startupStagger)
         let wait = createdAt + offset - now
-        let slack = deadline - now - runTime - Self.staggerMargin
+        // At most half the time the deadline leaves besides the test: a late wake-up on a loaded
+        // machine must not cost the test its start.
+        let slack = (deadline - now - runTime - Self.staggerMargin) / 2
         return max(.zero, min(wait, slack))
     }
 
@@ -137,9 +140,13 @@ public actor IPerf3Queue: Service {
         }
         var attempts = 0
         var backoff = Self.firstBackoff
+        var lastBusy: String?
         while true {
             let left = deadline - .now
             guard left >= runTime else {
+                if let lastBusy {
+                    return Run(result: .failure(.busy(Self.stillBusy(lastBusy, attempts: attempts))), notes: notes, attempts: attempts)
+                }
                 return Run(result: .failure(.other("no time left for the test: \(left.inSeconds.formatted(decimals: 3))s to the deadline, the test needs \(command.options.runTime)")),
                            notes: notes, attempts: attempts)
             }
@@ -152,9 +159,9 @@ public actor IPerf3Queue: Service {
             guard case let .failure(.busy(text)) = result else {
                 return Run(result: result, notes: notes, attempts: attempts)
             }
+            lastBusy = text
             guard ContinuousClock.now + backoff + runTime <= deadline else {
-                return Run(result: .failure(.busy("\(text) (still busy after \(attempts) attempt\(attempts == 1 ? "" : "s"), no time left to retry)")),
-                           notes: notes, attempts: attempts)
+                return Run(result: .failure(.busy(Self.stillBusy(text, attempts: attempts))), notes: notes, attempts: attempts)
             }
             notes.append("\(command.server) is busy with another test: retrying in \(backoff.inSeconds.formatted(decimals: 3))s")
             do { try await Task.sleep(for: backoff) } catch {
@@ -162,6 +169,10 @@ public actor IPerf3Queue: Service {
             }
             backoff = min(backoff * 2, Self.maximumBackoff)
         }
+    }
+
+    static func stillBusy(_ text: String, attempts: Int) -> String {
+        "\(text) (still busy after \(attempts) attempt\(attempts == 1 ? "" : "s"), no time left to retry)"
     }
 
     /// A child's outcome as a report or a one-sentence failure.
