@@ -43,7 +43,7 @@ import Testing
         task.cancel()
         let outcome = await task.value
         #expect(outcome.termination == .cancelled)
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(5), "not the 30 s the child would run")
     }
 
     @Test func aMissingExecutableIsNotStarted() async {

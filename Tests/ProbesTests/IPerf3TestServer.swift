@@ -11,7 +11,7 @@ final class IPerf3TestServer: Sendable {
     let pid: pid_t
     let logPath: String
 
-    init() throws {
+    init() async throws {
         // Another test may take the same "free" port between our probe for it and iperf3's bind:
         // a server that cannot bind exits, and we try another port.
         var lastError = IPerf3TestError("iperf3 -s did not start")
@@ -19,7 +19,7 @@ final class IPerf3TestServer: Sendable {
             let port = try freeLoopbackPort()
             let logPath = "/tmp/vandine-iperf3-server-\(port)-\(getpid()).log"
             do {
-                pid = try Self.start(port: port, logPath: logPath)
+                pid = try await Self.start(port: port, logPath: logPath)
                 self.port = port
                 self.logPath = logPath
                 return
@@ -33,20 +33,23 @@ final class IPerf3TestServer: Sendable {
 
     /// Starts the server and waits until the kernel shows ITS listening socket (no connection
     /// that the server would count as a failed test).
-    private static func start(port: Int, logPath: String) throws -> pid_t {
+    private static func start(port: Int, logPath: String) async throws -> pid_t {
         let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IPerf3TestError("cannot open \(logPath)") }
-        defer { close(fd) }
         let pid: pid_t
         switch ChildProcess.spawn("iperf3", ["-s", "-B", "127.0.0.1", "-p", String(port)], stdout: fd, stderr: fd) {
         case let .success(child): pid = child
-        case let .failure(failure): throw IPerf3TestError("cannot start iperf3 -s: \(failure.reason)")
+        case let .failure(failure):
+            close(fd)
+            throw IPerf3TestError("cannot start iperf3 -s: \(failure.reason)")
         }
+        close(fd)
         for _ in 0..<500 {
             if listening(port: port, pid: pid) { return pid }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { throw IPerf3TestError("iperf3 -s exited: \(readProcFile(logPath))") }
-            usleep(10_000)
+            // Not usleep: a test must not hold one of the two cooperative threads while it waits.
+            try await Task.sleep(for: .milliseconds(10))
         }
         kill(pid, SIGKILL)
         var status: Int32 = 0
