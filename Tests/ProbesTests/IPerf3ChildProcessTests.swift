@@ -24,7 +24,7 @@ import Testing
         // The shell prints its pid (= its process group), leaves a grandchild behind and waits.
         let outcome = await runner.run("/bin/sh", ["-c", "echo $$; sleep 30 & exec sleep 30"], deadline: .now + .milliseconds(300))
         #expect(outcome.termination == .killedAtDeadline)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(5), "not the 30 s the children would run")
         let group = try #require(Int32(String(decoding: outcome.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(group > 1)
         // The grandchild got SIGKILL with its group; it may stay a zombie until init reaps it.
