@@ -59,7 +59,8 @@ struct ProbeCommand: AsyncParsableCommand {
         }
         let icmp = ICMPEngine(privilege: { config.icmp.privileged })
         defer { icmp.shutdown() }
-        let wiring = ProberWiring.standard(icmp: icmp)
+        // One-shot: no start-up stagger for the iperf3 queue (nothing else is testing at once).
+        let wiring = ProberWiring.standard(icmp: icmp, iperf3: IPerf3Queue(startupStagger: .zero))
         let handler = ProbeHandler(probers: wiring.registry, logger: Logger(label: "vandine-exporter"))
         if all.count == 1 {
             let response = await handler.handle(ProbeRequest(target: all[0], module: module, debug: debug), config: config)

@@ -82,7 +82,17 @@ extension ExporterProcess {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Result {
-                    try ExporterProcess(arguments: arguments, tls: tls, curlExtra: curlExtra, listenHost: listenHost)
+                    // The free port is found by binding port 0 and closing it; another test's client
+                    // socket can take it as its ephemeral port before the exporter binds it. Then
+                    // the exporter exits with "address already in use": try a fresh port.
+                    var attempt = 1
+                    while true {
+                        do {
+                            return try ExporterProcess(arguments: arguments, tls: tls, curlExtra: curlExtra, listenHost: listenHost)
+                        } catch let failure as StartFailure where attempt < 3 && failure.description.lowercased().contains("in use") {
+                            attempt += 1
+                        }
+                    }
                 })
             }.start()
         }

@@ -52,12 +52,15 @@ public struct ProbeHandler: Sendable {
         }
         module.timeout = Self.effectiveTimeout(module: module.timeout, scrapeTimeout: request.scrapeTimeoutSeconds)
 
-        let completed: CompletedProbe
+        var completed: CompletedProbe
         if let interval = module.interval {
             let module = module
             completed = await cache.result(module: moduleName, target: target.description, interval: interval) {
                 await run(target: target, module: module, config: config)
             }
+            // A cached result says how old it is: a 30-minute throughput test is not news.
+            completed.metrics.gauge("vandine_probe_age_seconds", (ContinuousClock.now - completed.finishedAt).inSeconds,
+                                    help: "Seconds since this result was measured (modules with an interval return a cached result)")
         } else {
             completed = await run(target: target, module: module, config: config)
         }

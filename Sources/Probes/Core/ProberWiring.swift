@@ -28,11 +28,13 @@ public struct ProberWiring: Sendable {
     /// one curl engine (one thread, one multi handle; started by the first request) for the http
     /// prober and the cloudflared prober, and the one ICMP engine (a socket per family, one receive thread; opened by the
     /// first echo). The services prober runs these same tcp, http and dns probers for each service.
-    public static func standard(icmp: ICMPEngine = ICMPEngine()) -> ProberWiring {
+    /// The iperf3 prober's queue (one lane per server) is a Service too: it cancels, and so kills,
+    /// every run still going at shutdown.
+    public static func standard(icmp: ICMPEngine = ICMPEngine(), iperf3: IPerf3Queue = IPerf3Queue()) -> ProberWiring {
         let curl = CurlEngine.shared
         return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber(),
                                                      icmp: ICMPProber(engine: icmp),
-                                                     cloudflared: CloudflaredProber(engine: curl)),
-                            services: [curl, icmp], echo: icmp)
+                                                     cloudflared: CloudflaredProber(engine: curl), iperf3: IPerf3Prober(queue: iperf3)),
+                            services: [curl, icmp, iperf3], echo: icmp)
     }
 }

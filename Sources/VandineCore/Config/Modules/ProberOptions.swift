@@ -48,6 +48,7 @@ public enum ProberOptions: Sendable, Equatable {
     case icmp(ICMPOptions)
     case services(ServicesOptions)
     case cloudflared(CloudflaredOptions)
+    case iperf3(IPerf3Options)
 
     /// Every options type, for parsing by prober name.
     static let sections: [any ProberOptionsSection.Type] = [
@@ -57,6 +58,7 @@ public enum ProberOptions: Sendable, Equatable {
         ICMPOptions.self,
         ServicesOptions.self,
         CloudflaredOptions.self,
+        IPerf3Options.self,
     ]
 
     /// The payload, whatever its prober.
@@ -68,6 +70,7 @@ public enum ProberOptions: Sendable, Equatable {
         case let .icmp(options): options
         case let .services(options): options
         case let .cloudflared(options): options
+        case let .iperf3(options): options
         }
     }
 
