@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "vandine-exporter")
 
-        let loader = ExporterState.loader(configFile: configFile)
+        let loader = ExporterState.loader(configFile: configFile, exporterPort: ListenAddress(listenAddress)!.port)
         if configCheck {
             guard checkConfigs(loader: loader) else { throw ExitCode(1) }
             return

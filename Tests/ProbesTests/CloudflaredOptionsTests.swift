@@ -100,7 +100,7 @@ import VandineCore
     }
 
     @Test func theEmbeddedDefaultProbesLocalhostWithAnAutoAddress() throws {
-        let config = try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml, file: DefaultConfig.fileName)
+        let config = try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml(), file: DefaultConfig.fileName)
         let module = try #require(config.modules["cloudflared"])
         #expect(module.options == .cloudflared(CloudflaredOptions()))
         let device = try #require(config.devices.first { $0.name == "localhost" })

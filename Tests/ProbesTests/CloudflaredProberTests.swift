@@ -238,7 +238,7 @@ import VandineCore
     /// localhost reports probe_success 0 and says why. (Assumes no cloudflared on this machine;
     /// skipped when one of its ports answers.)
     @Test func theEmbeddedDefaultWithoutAConnectorSaysWhy() async throws {
-        let config = try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml, file: DefaultConfig.fileName)
+        let config = try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml(), file: DefaultConfig.fileName)
         let module = try #require(config.modules["cloudflared"])
         let device = try #require(config.devices.first { $0.name == "localhost" })
         let result = await Self.probe(ProbeTarget(host: device.address, device: device), module)

@@ -143,7 +143,7 @@ import VandineCore
     }
 
     @Test func embeddedDefaultProbesTheLocalServices() throws {
-        let config = try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml, file: DefaultConfig.fileName)
+        let config = try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml(), file: DefaultConfig.fileName)
         #expect(config.modules["services"]?.options == .services(ServicesOptions()))
         let localhost = try #require(config.devices.first { $0.name == "localhost" })
         #expect(localhost.modules.contains("services"))

@@ -83,9 +83,16 @@ import Testing
     }
 
     @Test func embeddedDefaultConfigIsValid() throws {
-        let config = try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml, file: "<default>")
+        let config = try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml(), file: "<default>")
         #expect(!config.modules.isEmpty)
         #expect(!config.devices.isEmpty)
+        // Its self-checks follow the port the exporter listens on (--web.listen-address).
+        let exporterPorts = { (config: ExporterConfig) in
+            config.devices.flatMap(\.services).filter { $0.name.hasPrefix("vandine-exporter") }.map(\.port)
+        }
+        #expect(exporterPorts(config) == [10110, 10110])
+        #expect(exporterPorts(try ConfigLoader(environment: [:]).parse(yaml: DefaultConfig.yaml(exporterPort: 19613), file: "<default>"))
+            == [19613, 19613])
     }
 }
 

@@ -26,12 +26,13 @@ public final class ExporterState: Sendable {
     }
 
     /// Loads the config named by `--config.file`, or the embedded default when nil.
-    public static func loader(configFile: String?) -> ReloadableConfig<ExporterConfig>.Loader {
+    /// `exporterPort`: where the embedded default's self-checks find this exporter.
+    public static func loader(configFile: String?, exporterPort: Int = DefaultConfig.exporterPort) -> ReloadableConfig<ExporterConfig>.Loader {
         { () throws -> ExporterConfig in
             if let configFile {
                 return try ConfigLoader().load(path: configFile)
             }
-            return try ConfigLoader().parse(yaml: DefaultConfig.yaml, file: DefaultConfig.fileName)
+            return try ConfigLoader().parse(yaml: DefaultConfig.yaml(exporterPort: exporterPort), file: DefaultConfig.fileName)
         }
     }
 

@@ -6,7 +6,16 @@ public enum DefaultConfig {
     /// The name shown in errors and on `/config` for the embedded config.
     public static let fileName = "<embedded default>"
 
-    public static let yaml = """
+    /// The exporter's own port when `--web.listen-address` does not say otherwise.
+    public static let exporterPort = 10110
+
+    /// The embedded config, with the exporter's self-checks (its port, `/-/healthy`) on the port
+    /// it actually listens on.
+    public static func yaml(exporterPort: Int = exporterPort) -> String {
+        template.replacingAll("EXPORTER_PORT", with: String(exporterPort))
+    }
+
+    static let template = """
         # Embedded default: monitor this machine over loopback.
         modules:
           tcp_connect:
@@ -53,10 +62,10 @@ public enum DefaultConfig {
                 port: 22
                 module: ssh_banner
               - name: vandine-exporter
-                port: 10110
+                port: EXPORTER_PORT
                 module: tcp_connect
               - name: vandine-exporter-health
-                port: 10110
+                port: EXPORTER_PORT
                 module: http_2xx
                 path: /-/healthy
         allowed_targets:
