@@ -36,7 +36,7 @@ func runProbe(_ prober: any Prober, target: ProbeTarget, module: ModuleConfig,
         #expect(result.metrics.sample(named: "probe_ip_protocol") == 4)
         #expect(result.metrics.sample(named: "probe_ip_addr_hash") == Double(IPAddress("127.0.0.1")!.fnv1aHash))
         let connect = try #require(result.metrics.sample(named: "probe_tcp_connect_duration_seconds"))
-        #expect(connect > 0 && connect < 1)
+        #expect(connect > 0 && connect < 5, "a loopback connect, with room for a loaded machine: \(connect) s")
         #expect(log.entries.contains { $0.contains("connected to") })
     }
 
