@@ -19,6 +19,28 @@ import Testing
         #expect(String(decoding: outcome.stdout, as: UTF8.self) == "SigBlk:\t0000000000000000\n")
     }
 
+    /// Only stdin, stdout and stderr reach the child: a child holding one of the daemon's sockets
+    /// (its listener) kept the port after the daemon exited.
+    @Test func theChildInheritsNoOtherDescriptors() async throws {
+        // A socket of ours without close-on-exec, as some of the daemon's sockets are.
+        let leaky = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(leaky) }
+        #expect(leaky > 2 && fcntl(leaky, F_GETFD) & FD_CLOEXEC == 0)
+        let outcome = await runner.run("/bin/sh", ["-c", "ls -l /proc/$$/fd"], deadline: .now + .seconds(10))
+        #expect(outcome.termination == .exited(0))
+        let listing = String(decoding: outcome.stdout, as: UTF8.self)
+        #expect(listing.contains(" 0 -> ") && !listing.contains("socket:"), "\(listing)")
+    }
+
+    /// The child dies with this process: it runs with the parent-death signal set to SIGKILL
+    /// (through `setpriv --pdeathsig KILL`).
+    @Test func theChildHasTheParentDeathSignalSet() async throws {
+        // /proc has no field for it; `setpriv --dump`, run through the same wrapper, shows it.
+        let dump = await runner.run("setpriv", ["--dump"], deadline: .now + .seconds(10))
+        #expect(String(decoding: dump.stdout, as: UTF8.self).contains("Parent death signal: KILL"),
+                "\(String(decoding: dump.stdout, as: UTF8.self))")
+    }
+
     @Test func theWholeProcessGroupIsKilledAtTheDeadline() async throws {
         let start = ContinuousClock.now
         // The shell prints its pid (= its process group), leaves a grandchild behind and waits.

@@ -65,6 +65,20 @@ enum ChildProcess {
     /// How often the reading thread looks at the cancel flag while the child is quiet.
     static let pollSlice: Int32 = 20
 
+    /// Process groups of the children running now, for ``killAll()``.
+    private static let live = Mutex<Set<pid_t>>([])
+
+    /// SIGKILLs every child still running, at once: called at shutdown, before the process exits
+    /// (an exiting process does not take its children along).
+    static func killAll() {
+        for group in live.withLock({ $0 }) { kill(-group, SIGKILL) }
+    }
+
+    /// `setpriv --pdeathsig KILL`, which execs the real command with the parent-death signal set:
+    /// if this process dies without cleaning up (SIGKILL, a crash, the `probe` command's default
+    /// SIGTERM), the kernel kills the child too. posix_spawn cannot set it itself.
+    static let deathSignalWrapper = "/usr/bin/setpriv"
+
     static func run(_ executable: String, _ arguments: [String], deadline: ContinuousClock.Instant,
                     cancel: CancelFlag) -> CommandOutcome {
         let start = ContinuousClock.now
@@ -89,6 +103,8 @@ enum ChildProcess {
             close(outPipe[0]); close(errPipe[0])
             return CommandOutcome(termination: .notStarted(failure.reason))
         }
+        live.withLock { _ = $0.insert(pid) }
+        defer { live.withLock { _ = $0.remove(pid) } }
 
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
@@ -171,6 +187,10 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        // Nothing but 0, 1 and 2: the daemon's sockets (its listener, scrape connections) are not
+        // all close-on-exec, and a child holding the listener kept the port after the exporter
+        // exited.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -184,18 +204,17 @@ enum ChildProcess {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        // The executable is found here (not by the wrapper), so a missing one is still our one line.
+        guard let path = resolve(executable) else {
+            return .failure(SpawnFailure(reason: executable.contains("/") ? "\(executable) not found" : "\(executable) not found in PATH"))
+        }
+        let wrapped = access(deathSignalWrapper, X_OK) == 0
+        let command = wrapped ? [deathSignalWrapper, "--pdeathsig", "KILL", "--", path] + arguments : [path] + arguments
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid = pid_t()
-        let result = executable.contains("/")
-            ? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-            : posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
+        let result = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
         guard result == 0 else {
-            if result == ENOENT {
-                return .failure(SpawnFailure(reason: executable.contains("/")
-                    ? "\(executable) not found"
-                    : "\(executable) not found in PATH"))
-            }
             return .failure(SpawnFailure(reason: "cannot run \(executable): \(systemErrorMessage(result))"))
         }
         return .success(pid)
@@ -204,7 +223,24 @@ enum ChildProcess {
     struct SpawnFailure: Error {
         let reason: String
     }
+
+    /// `executable` if it names a file (contains `/`), else the first executable file of that name
+    /// in `PATH`; nil when there is none.
+    static func resolve(_ executable: String) -> String? {
+        if executable.contains("/") { return access(executable, X_OK) == 0 ? executable : nil }
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(executable)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
 }
+
+/// glibc 2.34+: close every descriptor from `lowfd` up in the child (a GNU extension Glibc's Swift
+/// module does not declare).
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func posix_spawn_file_actions_addclosefrom_np(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowfd: Int32) -> Int32
 
 /// Glibc's Swift module hides `pipe2` (a `_GNU_SOURCE` declaration; docs/pitfalls.md), but the
 /// symbol is in every glibc since 2.9: pipe + fcntl would leave a window in which a child spawned
