@@ -234,6 +234,27 @@ import VandineCore
         #expect(result.metrics.sample(named: "vandine_tunnel_ready_connections") == 4)
     }
 
+    /// cloudflared moves to the next port when another program holds 20241: a web server there
+    /// (404 on /metrics) is passed over, not taken for the connector.
+    @Test func autoPassesOverAnotherProgramOnTheFirstPort() async throws {
+        let other: HTTPTestServer, connector: HTTPTestServer
+        do {
+            // The connector first and the other program second (and stopped in that order's
+            // reverse), so a concurrent scan of these ports elsewhere never sees the 404 alone.
+            connector = try await Self.server(.ready, port: 20245)
+            other = try await HTTPTestServer.start(port: 20244)
+        } catch {
+            print("skipped autoPassesOverAnotherProgramOnTheFirstPort: cannot bind 127.0.0.1:20244-20245 (\(error))")
+            return
+        }
+        defer { other.stop(); connector.stop() }
+        let result = await Self.probe(ProbeTarget(host: "127.0.0.1"))
+        #expect(result.success, "\(result.log.entries)")
+        #expect(result.log.entries.contains { $0.contains("http://127.0.0.1:20244: /metrics answered HTTP 404, not a cloudflared metrics server") },
+                "\(result.log.entries)")
+        #expect(result.metrics.sample(named: "vandine_tunnel_ready_connections") == 4)
+    }
+
     /// `make run` on a machine without a connector: the embedded default's cloudflared module on
     /// localhost reports probe_success 0 and says why. (Assumes no cloudflared on this machine;
     /// skipped when one of its ports answers.)

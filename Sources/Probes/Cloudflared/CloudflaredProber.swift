@@ -46,14 +46,24 @@ public struct CloudflaredProber: Prober {
         }
         let fetcher = CloudflaredFetcher(engine: engine, bodySizeLimit: options.bodySizeLimit)
 
-        // /metrics, on the first port that does not refuse the connection.
+        // /metrics, on the first port that does not refuse the connection. While scanning, a port
+        // whose /metrics is not a 200 is some other program (cloudflared takes the next port when
+        // 20241 is busy): the scan goes on, and that answer is reported only if nothing better is
+        // found.
         var found: (base: String, response: Result<HTTPResponse, CurlError>)?
+        var notCloudflared: (base: String, response: Result<HTTPResponse, CurlError>)?
         var refused: [Int] = []
-        for port in ports {
+        for (index, port) in ports.enumerated() {
             let base = CloudflaredFetcher.baseURL(ip: resolved.ip, zone: endpoint.zone, port: port)
             context.log.log("GET \(base)/metrics")
             do {
-                found = (base, .success(try await fetcher.get(base + "/metrics", context: context)))
+                let response = try await fetcher.get(base + "/metrics", context: context)
+                if response.statusCode != 200, index < ports.count - 1 {
+                    context.log.log("\(base): /metrics answered HTTP \(response.statusCode), not a cloudflared metrics server; trying the next port")
+                    notCloudflared = notCloudflared ?? (base, .success(response))
+                    continue
+                }
+                found = (base, .success(response))
                 break
             } catch where error.kind == .connectionRefused {
                 refused.append(port)
@@ -62,6 +72,9 @@ public struct CloudflaredProber: Prober {
                 found = (base, .failure(error))
                 break
             }
+        }
+        if found == nil || ((try? found?.response.get())?.statusCode ?? 200) != 200 {
+            found = notCloudflared ?? found
         }
         guard let (base, metricsResult) = found else {
             CloudflaredTunnelSummary.recordUp(false, context: context)
