@@ -99,21 +99,6 @@ struct ExpositionRoundTripTests {
 
 // MARK: - Deterministic generator
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast and good enough to drive a property test.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Builds random but well-formed families: valid names, hostile label values and help texts,
 /// special values, timestamps, histograms and summaries with several label sets, and families
 /// whose names collide with another family's suffixed series.

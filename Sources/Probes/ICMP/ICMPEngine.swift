@@ -164,15 +164,15 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
                 state.sessions[session.id]!.nextSequence &+= 1
             }
             let key = EntryKey(tag: session.tag, identifier: session.identifier, sequence: sequence)
+            let packet = ICMPEchoPacket.request(family: session.tag.family, identifier: session.identifier,
+                                                sequence: sequence, payloadSize: session.options.payloadSize)
             let now = Self.realtimeNanoseconds()
             // A long-lived session forgets requests older than the match window.
             while let oldest = state.sessions[session.id]!.keys.first, now - oldest.sentAt > Self.matchWindowNanoseconds {
                 state.sessions[session.id]!.keys.removeFirst()
                 state.entries[oldest.key] = nil
             }
-            let packet = ICMPEchoPacket.request(family: session.tag.family, identifier: session.identifier,
-                                                sequence: sequence, payloadSize: session.options.payloadSize)
-            state.entries[key] = Entry(session: session, sentAt: Self.realtimeNanoseconds())
+            state.entries[key] = Entry(session: session, sentAt: now)
             state.sessions[session.id]!.keys.append((key, now))
             return .success((socketEntry.socket, sequence, packet))
         }
@@ -202,11 +202,7 @@ public final class ICMPEngine: ICMPEchoing, Service, Sendable {
             return
         }
         var fds: [Int32] = [0, 0]
-        precondition(pipe(&fds) == 0, "cannot create the ICMP engine's wake pipe: \(systemErrorMessage(errno))")
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
+        precondition(pipe2(&fds, O_NONBLOCK | O_CLOEXEC) == 0, "cannot create the ICMP engine's wake pipe: \(systemErrorMessage(errno))")
         state.wakePipe = (fds[0], fds[1])
         state.threadRunning = true
         let retained = Unmanaged.passRetained(self).toOpaque()

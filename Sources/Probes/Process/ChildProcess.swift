@@ -244,9 +244,9 @@ private func posix_spawn_file_actions_addclosefrom_np(_ actions: UnsafeMutablePo
 
 /// Glibc's Swift module hides `pipe2` (a `_GNU_SOURCE` declaration; docs/pitfalls.md), but the
 /// symbol is in every glibc since 2.9: pipe + fcntl would leave a window in which a child spawned
-/// by another thread inherits the pipe.
+/// by another thread inherits the pipe. Used here and for the ICMP engine's wake pipe.
 @_silgen_name("pipe2")
-private func pipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+func pipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
 
 extension Duration {
     /// Whole milliseconds, rounded down.
