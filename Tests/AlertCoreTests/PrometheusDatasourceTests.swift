@@ -5,6 +5,9 @@ import TestSupport
 import Testing
 import VandineCore
 
+/// VandineCore has an exposition `Sample` too.
+typealias Sample = AlertCore.Sample
+
 /// `PrometheusDatasource` against a real Prometheus 2.42 on loopback.
 @Suite(.serialized) struct PrometheusDatasourceTests {
     static let engine = CurlEngine()
