@@ -13,16 +13,17 @@ public final class PrometheusTestServer: @unchecked Sendable {
     /// Starts Prometheus with `config` (its YAML; `$DIR` is replaced by ``directory``'s path) and
     /// `files` written into the directory first (rule files, a web config), plus `arguments`
     /// (e.g. `--web.config.file=$DIR/web.yml`), and waits until `/-/ready` answers 200.
+    /// `curlExtra` goes to the readiness check (`-u user:password` with a basic-auth web config).
     /// Runs on a thread of its own: starting and polling block for up to 30 s.
     public static func start(config: String = "global:\n  scrape_interval: 1m\n", files: [String: String] = [:],
-                             arguments: [String] = []) async throws -> PrometheusTestServer {
+                             arguments: [String] = [], curlExtra: [String] = []) async throws -> PrometheusTestServer {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Result {
                     var attempt = 1
                     while true {
                         do {
-                            return try PrometheusTestServer(config: config, files: files, arguments: arguments)
+                            return try PrometheusTestServer(config: config, files: files, arguments: arguments, curlExtra: curlExtra)
                         } catch let failure as StartFailure where attempt < 3 && failure.description.contains("address already in use") {
                             attempt += 1
                         }
@@ -36,7 +37,7 @@ public final class PrometheusTestServer: @unchecked Sendable {
         public let description: String
     }
 
-    private init(config: String, files: [String: String], arguments: [String]) throws {
+    private init(config: String, files: [String: String], arguments: [String], curlExtra: [String]) throws {
         directory = try TemporaryDirectory()
         let dir = directory.path
         for (name, content) in files { _ = try directory.write(name, content.replacingOccurrences(of: "$DIR", with: dir)) }
@@ -55,7 +56,7 @@ public final class PrometheusTestServer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline && process.isRunning {
             // `-k`: a TLS web config serves a self-signed certificate; readiness is all we ask here.
-            if let response = try? Curl.request(url("/-/ready"), extra: ["-k"]), response.status == 200 { return }
+            if let response = try? Curl.request(url("/-/ready"), extra: ["-k"] + curlExtra), response.status == 200 { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
         let output = log
