@@ -84,6 +84,28 @@ typealias Sample = AlertCore.Sample
         #expect(error.isDatasourceFailure)
     }
 
+    @Test("TLS: verified against the given CA; without it the certificate is refused (unreachable)")
+    func tls() async throws {
+        let certificates = try TemporaryDirectory()
+        defer { certificates.remove() }
+        // openssl runs on a thread of its own, not on the cooperative pool.
+        let ca: TestCertificates = try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try TestCertificates(in: certificates) }) }.start()
+        }
+        let prometheus = try await PrometheusTestServer.start(
+            files: ["web.yml": "tls_server_config:\n  cert_file: \(ca.serverCertificate)\n  key_file: \(ca.serverKey)\n"],
+            arguments: ["--web.config.file=$DIR/web.yml"], tls: true)
+        defer { prometheus.stop() }
+        let url = prometheus.url()
+        let verified = PrometheusDatasource(options: .init(url: url, tls: TLSOptions(caFile: ca.certificate)), engine: Self.engine)
+        #expect(try await result(verified, "vector(7)").get() == [Sample(labels: [:], value: 7)])
+        guard case let .failure(.unreachable(message)) = await result(datasource(url), "vector(7)") else {
+            Issue.record("an unknown CA must be refused")
+            return
+        }
+        #expect(message.lowercased().contains("certificate"), "\(message)")
+    }
+
     @Test("nothing listening: unreachable, with curl's reason")
     func unreachable() async throws {
         let port = try freeLoopbackPort()

@@ -5,6 +5,8 @@ import Foundation
 /// at deinit); see docs/pitfalls.md for why not SIGTERM.
 public final class PrometheusTestServer: @unchecked Sendable {
     public let port: Int
+    /// "http", or "https" when started with `tls`.
+    public let scheme: String
     /// The temporary directory holding the config, the extra files and the TSDB.
     public let directory: TemporaryDirectory
     private let process: Process
@@ -13,17 +15,18 @@ public final class PrometheusTestServer: @unchecked Sendable {
     /// Starts Prometheus with `config` (its YAML; `$DIR` is replaced by ``directory``'s path) and
     /// `files` written into the directory first (rule files, a web config), plus `arguments`
     /// (e.g. `--web.config.file=$DIR/web.yml`), and waits until `/-/ready` answers 200.
-    /// `curlExtra` goes to the readiness check (`-u user:password` with a basic-auth web config).
+    /// `curlExtra` goes to the readiness check (`-u user:password` with a basic-auth web config);
+    /// `tls` says the web config serves HTTPS (then ``url(_:)`` gives `https://` URLs).
     /// Runs on a thread of its own: starting and polling block for up to 30 s.
     public static func start(config: String = "global:\n  scrape_interval: 1m\n", files: [String: String] = [:],
-                             arguments: [String] = [], curlExtra: [String] = []) async throws -> PrometheusTestServer {
+                             arguments: [String] = [], curlExtra: [String] = [], tls: Bool = false) async throws -> PrometheusTestServer {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Result {
                     var attempt = 1
                     while true {
                         do {
-                            return try PrometheusTestServer(config: config, files: files, arguments: arguments, curlExtra: curlExtra)
+                            return try PrometheusTestServer(config: config, files: files, arguments: arguments, curlExtra: curlExtra, tls: tls)
                         } catch let failure as StartFailure where attempt < 3 && failure.description.contains("address already in use") {
                             attempt += 1
                         }
@@ -37,7 +40,8 @@ public final class PrometheusTestServer: @unchecked Sendable {
         public let description: String
     }
 
-    private init(config: String, files: [String: String], arguments: [String], curlExtra: [String]) throws {
+    private init(config: String, files: [String: String], arguments: [String], curlExtra: [String], tls: Bool) throws {
+        scheme = tls ? "https" : "http"
         directory = try TemporaryDirectory()
         let dir = directory.path
         for (name, content) in files { _ = try directory.write(name, content.replacingOccurrences(of: "$DIR", with: dir)) }
@@ -65,7 +69,7 @@ public final class PrometheusTestServer: @unchecked Sendable {
     }
 
     /// `http(s)://127.0.0.1:PORT` + path.
-    public func url(_ path: String = "", scheme: String = "http") -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
+    public func url(_ path: String = "") -> String { "\(scheme)://127.0.0.1:\(port)\(path)" }
 
     /// What Prometheus logged so far.
     public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
