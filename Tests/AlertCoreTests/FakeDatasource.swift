@@ -32,10 +32,15 @@ final class FakeDatasource: Datasource {
 
     var queries: [Query] { state.withLock { $0.queries } }
 
+    /// Records the query when it starts; a query whose task is cancelled while it waits fails
+    /// like a cancelled curl transfer does.
     func query(_ expression: String, at time: Double) async throws(DatasourceError) -> [Sample] {
-        if delay > .zero { try? await Task.sleep(for: delay) }
+        state.withLock { $0.queries.append(Query(expression: expression, time: time)) }
+        if delay > .zero {
+            try? await Task.sleep(for: delay)
+            if Task.isCancelled { throw .unreachable("cancelled") }
+        }
         let answer: Result<[Sample], DatasourceError> = state.withLock {
-            $0.queries.append(Query(expression: expression, time: time))
             if let error = $0.failAll { return .failure(error) }
             return $0.answers[expression] ?? .success([])
         }

@@ -71,6 +71,30 @@ import Testing
         #expect(missed >= steps.map { $0 - 1 }.reduce(0, +))
     }
 
+    @Test("reload while run() evaluates: the running query finishes (not cancelled), state is kept, new groups start")
+    func reloadWhileRunning() async throws {
+        let datasource = FakeDatasource(delay: .milliseconds(300))
+        datasource.set("one", [sample(["x": "1"])])
+        let one = Self.group("one", interval: 0.5, expression: "one")
+        let manager = RuleManager(groups: [one], datasource: datasource)
+        let service = Task { try await manager.run() }
+        let started = await waitFor(10) { !datasource.queries.isEmpty }
+        #expect(started)
+        // The first query is in flight now (it takes 300 ms).
+        await manager.reload([one, Self.group("two", interval: 0.5, expression: "two")])
+        let both = await waitFor(10) { datasource.queries.filter { $0.expression == "two" }.count >= 2 }
+        service.cancel()
+        _ = await service.result
+        #expect(both)
+        let statuses = await manager.groupStatuses()
+        let rule = try #require(statuses.first { $0.definition.name == "one" }?.rules.first)
+        #expect(rule.health == .ok, "\(rule.lastError ?? "")")
+        #expect(rule.alerts.first?.state == .firing)
+        let metrics = await manager.metrics()
+        #expect(metrics.first { $0.name == "one" }?.evaluationFailures == 0)
+        #expect(metrics.first { $0.name == "one" }.map { $0.iterations >= 1 } == true)
+    }
+
     @Test("the slot phase is Prometheus's: ALERTS samples of the same group carry our slot timestamps")
     func phaseMatchesPrometheus() async throws {
         let rules = """
