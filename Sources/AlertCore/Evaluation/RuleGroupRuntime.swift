@@ -50,6 +50,9 @@ actor RuleGroupRuntime {
         var datasourceFailure: DatasourceError?
         /// Whether any query ran (a group of recording rules only asks nothing).
         var queried: Bool
+        /// Rules that failed for a reason of their own (a query error, `limit`, duplicate label
+        /// sets) with a different error than at their previous evaluation: worth one log line.
+        var newRuleErrors: [(key: RuleStateKey, error: String)] = []
     }
 
     let definition: RuleGroupDefinition
@@ -109,10 +112,16 @@ actor RuleGroupRuntime {
                     rules[index].lastError = nil
                 } catch {
                     if case .limitExceeded = error { round.changes[rules[index].key] = [] }
+                    if rules[index].lastError != error.description { round.newRuleErrors.append((rules[index].key, error.description)) }
                     fail(index, error)
                 }
             } catch {
-                if error.isDatasourceFailure { round.datasourceFailure = error } else { round.datasourceFailure = nil }
+                if error.isDatasourceFailure {
+                    round.datasourceFailure = error
+                } else {
+                    round.datasourceFailure = nil
+                    if rules[index].lastError != error.description { round.newRuleErrors.append((rules[index].key, error.description)) }
+                }
                 fail(index, .datasource(error))
             }
             rules[index].lastEvaluation = time

@@ -112,6 +112,10 @@ public actor RuleManager: Service, RuleStatusProvider {
         guard let round = await group.evaluate(at: time, datasource: datasource, externalLabels: options.externalLabels,
                                                externalURL: options.externalURL) else { return nil }
         var changes = round.changes
+        for (key, error) in round.newRuleErrors {
+            logger.warning("rule evaluation failed", metadata: ["file": "\(key.file)", "group": "\(key.group)",
+                                                                "rule": "\(key.rule)", "error": "\(error)"])
+        }
         if round.queried {
             let wasDown = datasourceDown.lastError != nil
             if datasourceDown.observe(failure: round.datasourceFailure, at: time) {
