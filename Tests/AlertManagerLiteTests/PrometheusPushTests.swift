@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A real Prometheus (Debian's 2.42) fires a rule and pushes the alert to a running
+/// alertmanager-lite over Alertmanager's v2 API; the alert then shows in our GET /api/v2/alerts,
+/// and amtool (Alertmanager 0.25's CLI) can query it.
+@Suite(.serialized) struct PrometheusPushTests {
+    static var binary: String { VersionTests.binary }
+
+    /// A child process killed with SIGKILL and reaped when the test ends.
+    final class Child: @unchecked Sendable {
+        let process = Process()
+        let logFile: String
+
+        init(_ executable: String, _ arguments: [String], logFile: String) throws {
+            self.logFile = logFile
+            _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.standardOutput = FileHandle(forWritingAtPath: logFile)
+            process.standardError = FileHandle(forWritingAtPath: logFile)
+            try process.run()
+        }
+
+        var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+        func kill() {
+            guard process.isRunning else { return }
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+
+        deinit { kill() }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func prometheusPushesAnAlertThatShowsInOurAPI() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus") else {
+            Issue.record("prometheus is not installed (make test-deps)")
+            return
+        }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // Ours first: Prometheus drops the first notification when its Alertmanager is not up yet.
+        let ours = try await ExporterProcess.started(arguments: ["--storage.path", dir.path + "/state.db", "--log.level", "debug"],
+                                                     binary: Self.binary)
+        defer { ours.stop() }
+        _ = try dir.write("rules.yml", """
+            groups:
+              - name: push
+                interval: 1s
+                rules:
+                  - alert: PushedFromPrometheus
+                    expr: vector(1)
+                    labels: {severity: test}
+                    annotations: {summary: "pushed by a real Prometheus"}
+            """)
+        let config = try dir.write("prometheus.yml", """
+            global:
+              evaluation_interval: 1s
+            rule_files: [\(dir.path)/rules.yml]
+            alerting:
+              alertmanagers:
+                - api_version: v2
+                  static_configs:
+                    - targets: ['127.0.0.1:\(ours.port)']
+            """)
+        let prometheusPort = try freeLoopbackPort()
+        let prometheus = try Child("/usr/bin/prometheus", [
+            "--config.file", config, "--storage.tsdb.path", dir.path + "/tsdb",
+            "--web.listen-address", "127.0.0.1:\(prometheusPort)", "--rules.alert.resend-delay", "1s",
+        ], logFile: dir.path + "/prometheus.log")
+        defer { prometheus.kill() }
+
+        var found: [String: Any]?
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, found == nil {
+            let response = try await Curl.fetch(ours.url("/api/v2/alerts?filter=alertname%3D%22PushedFromPrometheus%22"))
+            if response.status == 200, let list = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [[String: Any]] {
+                found = list.first
+            }
+            if found == nil { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        guard let alert = found else {
+            Issue.record("the alert never arrived; prometheus log:\n\(prometheus.log.suffix(3000))\nours:\n\(ours.log.suffix(2000))")
+            return
+        }
+        #expect(alert["labels"] as? [String: String] == ["alertname": "PushedFromPrometheus", "severity": "test"])
+        #expect(alert["annotations"] as? [String: String] == ["summary": "pushed by a real Prometheus"])
+        #expect((alert["generatorURL"] as? String)?.contains("/graph?g0.expr=vector%281%29") == true)
+        #expect((alert["status"] as? [String: Any])?["state"] as? String == "active")
+        // Prometheus sends endsAt = last evaluation + 4 × max(interval, resend delay): in the future.
+        let endsAt = ISO8601DateFormatter.fractional.date(from: alert["endsAt"] as? String ?? "")
+        #expect(endsAt.map { $0 > Date() } == true)
+
+        // amtool talks to the same API (a bonus: only when Debian's prometheus-alertmanager is installed).
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/amtool") {
+            let query = try await Command.runOffPool("/usr/bin/amtool", [
+                "--alertmanager.url=http://127.0.0.1:\(ours.port)", "alert", "query", "-o", "extended", "alertname=PushedFromPrometheus",
+            ])
+            #expect(query.status == 0, "\(query.stderr)")
+            #expect(query.stdout.contains("PushedFromPrometheus") && query.stdout.contains("severity=\"test\""), "\(query.stdout)")
+        }
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// RFC 3339 with fractional seconds, as Alertmanager writes times.
+    static var fractional: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }
+}
