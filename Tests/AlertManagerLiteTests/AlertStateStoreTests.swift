@@ -264,14 +264,15 @@ import TestSupport
     @Test func memoryAddedBySQLite() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let before = Self.residentBytes()
-        let store = AlertStateStore.open(path: dir.path + "/state.db", logger: CapturedLog().logger)
-        let opened = Self.residentBytes()
+        // The instances are built first, so the figures hold what SQLite adds, not the Swift values.
         var changes: [RuleStateKey: [AlertInstance]] = [:]
         for rule in 0..<100 {
             let key = RuleStateKey(file: "rules/node.yml", group: "node", rule: "Rule\(rule)", ordinal: 0, definitionHash: "h")
             changes[key] = (0..<10).map { Self.firing("host-\(rule)-\($0).example:9100") }
         }
+        let before = Self.residentBytes()
+        let store = AlertStateStore.open(path: dir.path + "/state.db", logger: CapturedLog().logger)
+        let opened = Self.residentBytes()
         let start = Date()
         try store.commit(changes)
         let commitSeconds = Date().timeIntervalSince(start)
