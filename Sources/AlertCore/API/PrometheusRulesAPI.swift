@@ -146,7 +146,7 @@ public enum PrometheusRulesAPI {
     /// The rule's state: the highest of its active alerts (firing > pending > inactive); `unknown`
     /// before its first evaluation, as Prometheus 3.8+ reports it.
     public static func ruleState(_ rule: RuleStatus) -> String {
-        if rule.lastEvaluation == nil && rule.health == .unknown { return "unknown" }
+        if rule.lastEvaluation == nil { return "unknown" }
         let states = rule.alerts.filter { $0.resolvedAt == nil }.map(\.state)
         if states.contains(.firing) { return "firing" }
         if states.contains(.pending) { return "pending" }
