@@ -4,7 +4,8 @@ import TestSupport
 
 /// A real Prometheus (Debian's 2.42) fires a rule and pushes the alert to a running
 /// alertmanager-lite over Alertmanager's v2 API; the alert then shows in our GET /api/v2/alerts,
-/// and amtool (Alertmanager 0.25's CLI) can query it.
+/// and amtool (Alertmanager 0.25's CLI) can query it. When the rule stops firing, Prometheus's
+/// resolved notification (endsAt in the past) takes it out of the list at once.
 @Suite(.serialized) struct PrometheusPushTests {
     static var binary: String { VersionTests.binary }
 
@@ -46,16 +47,19 @@ import TestSupport
         let ours = try await ExporterProcess.started(arguments: ["--storage.path", dir.path + "/state.db", "--log.level", "debug"],
                                                      binary: Self.binary)
         defer { ours.stop() }
-        _ = try dir.write("rules.yml", """
-            groups:
-              - name: push
-                interval: 1s
-                rules:
-                  - alert: PushedFromPrometheus
-                    expr: vector(1)
-                    labels: {severity: test}
-                    annotations: {summary: "pushed by a real Prometheus"}
-            """)
+        func writeRules(expression: String) throws {
+            _ = try dir.write("rules.yml", """
+                groups:
+                  - name: push
+                    interval: 1s
+                    rules:
+                      - alert: PushedFromPrometheus
+                        expr: \(expression)
+                        labels: {severity: test}
+                        annotations: {summary: "pushed by a real Prometheus"}
+                """)
+        }
+        try writeRules(expression: "vector(1)")
         let config = try dir.write("prometheus.yml", """
             global:
               evaluation_interval: 1s
@@ -69,7 +73,11 @@ import TestSupport
         let prometheusPort = try freeLoopbackPort()
         let prometheus = try Child("/usr/bin/prometheus", [
             "--config.file", config, "--storage.tsdb.path", dir.path + "/tsdb",
-            "--web.listen-address", "127.0.0.1:\(prometheusPort)", "--rules.alert.resend-delay", "1s",
+            "--web.listen-address", "127.0.0.1:\(prometheusPort)", "--web.enable-lifecycle",
+            // Prometheus drops its first notification while its Alertmanager list is still being
+            // set up and resends after the resend delay (1 m by default): 10 s keeps the test short,
+            // and a firing alert's endsAt (4 × the delay = 40 s out) far from its resolution.
+            "--rules.alert.resend-delay", "10s",
         ], logFile: dir.path + "/prometheus.log")
         defer { prometheus.kill() }
 
@@ -82,6 +90,7 @@ import TestSupport
             }
             if found == nil { try await Task.sleep(for: .milliseconds(250)) }
         }
+        print("prometheus push: first alert listed after \(Int(Date().timeIntervalSince(deadline.addingTimeInterval(-60)) * 1000)) ms")
         guard let alert = found else {
             Issue.record("the alert never arrived; prometheus log:\n\(prometheus.log.suffix(3000))\nours:\n\(ours.log.suffix(2000))")
             return
@@ -102,6 +111,25 @@ import TestSupport
             #expect(query.status == 0, "\(query.stderr)")
             #expect(query.stdout.contains("PushedFromPrometheus") && query.stdout.contains("severity=\"test\""), "\(query.stdout)")
         }
+
+        // The rule stops matching. Without a resolved notification the alert would stay listed
+        // until its endsAt, 40 s after the last firing evaluation; the bound below is shorter. The
+        // reload resets Prometheus's Alertmanager list too, so the resolved notification also
+        // arrives with the resend (measured: ~12 s after the reload).
+        try writeRules(expression: "vector(1) == 0")
+        let reload = try await Curl.fetch("http://127.0.0.1:\(prometheusPort)/-/reload", method: "POST")
+        #expect(reload.status == 200, "\(reload.body)")
+        var gone = false
+        let resolveDeadline = Date().addingTimeInterval(30)
+        while Date() < resolveDeadline, !gone {
+            let response = try await Curl.fetch(ours.url("/api/v2/alerts"))
+            gone = response.status == 200 && !response.body.contains("PushedFromPrometheus")
+            if !gone { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        print("prometheus push: resolved alert left the list \(Int(Date().timeIntervalSince(resolveDeadline.addingTimeInterval(-30)) * 1000)) ms after the reload")
+        #expect(gone, "still listed; prometheus log:\n\(prometheus.log.suffix(2000))")
+        let metrics = try await Curl.fetch(ours.url("/metrics"))
+        #expect(metrics.body.contains("alertmanager_lite_pushed_alerts{state=\"resolved\"} 1"), "\(metrics.body)")
     }
 }
 
