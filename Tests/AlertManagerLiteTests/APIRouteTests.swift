@@ -65,8 +65,8 @@ struct FakeRuleStatusProvider: RuleStatusProvider {
                                      configSource: "test.yml", logger: log.logger, now: { now })
     }
 
-    static func app(_ state: AlertManagerLiteState) throws -> some ApplicationProtocol {
-        try buildApplication(state: state, webConfig: WebConfig(), listen: ListenAddress("127.0.0.1:0")!)
+    static func app(_ state: AlertManagerLiteState, webConfig: WebConfig = WebConfig()) throws -> some ApplicationProtocol {
+        try buildApplication(state: state, webConfig: webConfig, listen: ListenAddress("127.0.0.1:0")!)
     }
 
     /// Parses JSON into Foundation objects, so two documents compare structurally (key order and
@@ -307,6 +307,38 @@ struct FakeRuleStatusProvider: RuleStatusProvider {
             }
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(String(buffer: response.body).contains("FAILED: rules/x.yml:3: unknown key &quot;exprr&quot;"))
+            }
+        }
+    }
+
+    /// With `basic_auth_users` in the web config every route wants credentials, pushes included (a
+    /// Prometheus pushes with `basic_auth` in its `alertmanagers` entry).
+    @Test func basicAuthGuardsPushAndRead() async throws {
+        let web = WebConfig(basicAuthUsers: ["prometheus": BasicAuthFixtures.hunter2Hash])
+        let state = Self.makeState(groups: [])
+        try await Self.app(state, webConfig: web).test(.router) { client in
+            let (status, _) = try await Self.post(client, #"[{"labels":{"alertname":"A"}}]"#)
+            #expect(status == .unauthorized)
+            try await client.execute(uri: "/api/v1/rules", method: .get) { #expect($0.status == .unauthorized) }
+            let credentials = "Basic " + Data("prometheus:hunter2".utf8).base64EncodedString()
+            try await client.execute(uri: "/api/v2/alerts", method: .post,
+                                     headers: [.contentType: "application/json", .authorization: credentials],
+                                     body: ByteBuffer(string: #"[{"labels":{"alertname":"A"}}]"#)) { #expect($0.status == .ok) }
+        }
+        #expect(state.pushed.all(now: Self.now).count == 1)
+    }
+
+    /// Whatever bytes arrive, the answer is a 400 with a JSON body, never a crash or a 500.
+    @Test func arbitraryBodiesGetA400() async throws {
+        var generator = SystemRandomNumberGenerator()
+        let samples = ["", "[", "null", "[null]", "[1]", #"[{"labels":[]}]"#, #"[{"labels":{"a":1}}]"#,
+                       #"[{"labels":{"a":"b"},"endsAt":"2023-11-14T22:00:00+25:00"}]"#]
+            + (0..<20).map { _ in String(decoding: (0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) }, as: UTF8.self) }
+        try await Self.app(Self.makeState(groups: [])).test(.router) { client in
+            for body in samples {
+                let (status, answer) = try await Self.post(client, body)
+                #expect(status == .badRequest, "\(body)")
+                #expect((try? Self.json(answer)) != nil, "\(answer)")
             }
         }
     }
