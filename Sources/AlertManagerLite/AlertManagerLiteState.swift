@@ -17,6 +17,8 @@ final class AlertManagerLiteState: Sendable {
     private let reloadStatus: Mutex<(status: AlertManagerLiteMetrics.ReloadStatus, error: String?)>
     /// The wall clock in Unix seconds (tests pass their own).
     let now: @Sendable () -> Double
+    /// When the daemon started (Unix seconds), for `/api/v2/status`.
+    let startTime: Double
 
     init(rules: any RuleStatusProvider, store: AlertStateStore, pushed: PushedAlerts, evaluations: RuleEvaluationMetrics,
          configSource: String, logger: Logger, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
@@ -29,6 +31,7 @@ final class AlertManagerLiteState: Sendable {
         self.logger = logger
         self.now = now
         self.reloadAction = reload
+        self.startTime = now()
         self.reloadStatus = Mutex((AlertManagerLiteMetrics.ReloadStatus(successful: true, lastSuccess: now()), nil))
     }
 

@@ -110,6 +110,8 @@ import TestSupport
             ])
             #expect(query.status == 0, "\(query.stderr)")
             #expect(query.stdout.contains("PushedFromPrometheus") && query.stdout.contains("severity=\"test\""), "\(query.stdout)")
+            let cluster = try await Command.runOffPool("/usr/bin/amtool", ["--alertmanager.url=http://127.0.0.1:\(ours.port)", "cluster", "show"])
+            #expect(cluster.status == 0 && cluster.stdout.contains("disabled"), "\(cluster.stdout)\(cluster.stderr)")
         }
 
         // The rule stops matching. Without a resolved notification the alert would stay listed
