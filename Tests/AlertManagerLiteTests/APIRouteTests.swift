@@ -264,6 +264,7 @@ struct FakeRuleStatusProvider: RuleStatusProvider {
                 #expect(set.sample(named: "alertmanager_lite_rule_group_last_duration_seconds", labels: ["rule_group": "node"]) == 0.0123)
                 #expect(set.sample(named: "alertmanager_lite_alerts", labels: ["state": "firing"]) == 1)
                 #expect(set.sample(named: "alertmanager_lite_alerts", labels: ["state": "pending"]) == 1)
+                #expect(set.sample(named: "alertmanager_lite_alerts", labels: ["state": "unknown"]) == 1)
                 #expect(set.sample(named: "alertmanager_lite_alerting_rules", labels: ["state": "unknown"]) == 1)
                 #expect(set.sample(named: "alertmanager_lite_alerting_rules", labels: ["state": "firing"]) == 1)
                 #expect(set.sample(named: "alertmanager_lite_alerting_rules", labels: ["state": "inactive"]) == 1)

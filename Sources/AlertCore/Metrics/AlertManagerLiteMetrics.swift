@@ -48,8 +48,11 @@ public enum AlertManagerLiteMetrics {
                 }
             }
         }
+        // A rule not evaluated yet has alerts nobody knows: it counts once as `unknown`.
+        alertCounts["unknown"] = ruleCounts["unknown"]
         for (state, count) in alertCounts {
-            set.gauge("alertmanager_lite_alerts", count, help: "The number of pending and firing alert instances of the rules.",
+            set.gauge("alertmanager_lite_alerts", count,
+                      help: "The number of pending and firing alert instances of the rules; unknown: alerting rules not evaluated yet.",
                       labels: ["state": state])
         }
         for (state, count) in ruleCounts {
