@@ -106,7 +106,7 @@ import VandineCore
         #expect(m.sample(named: "router_interface_receive_bytes", labels: ["interface": "GigabitEthernet0/11"]) == 624_011)
         #expect(m.sample(named: "router_interface_up", labels: ["interface": "GigabitEthernet0/5"]) == 1)
         #expect(m.sample(named: "router_version_info", labels: ["version": "15.2(4)M7"]) == 1)
-        #expect(m.sample(named: "router_uptime_seconds") == 3 * 86400)
+        #expect(m.sample(named: "router_uptime_seconds") == 259_200)
         #expect(m.sample(named: "vandine_command_success", labels: ["command": "interfaces"]) == 1)
         #expect(m.sample(named: "vandine_command_success", labels: ["command": "version"]) == 1)
         #expect(m.sample(named: "vandine_command_exit_status", labels: ["command": "version"]) == nil)

@@ -68,9 +68,9 @@ final class PTYShellChannel: SSHShellChannel {
     static let spawnSetSID: Int32 = 0x80
 
     static func spawn(_ command: [String], columns: Int, rows: Int) throws(SSHError) -> PTYShellChannel {
-        let master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
+        let master = testOpenPT(O_RDWR | O_NOCTTY | O_CLOEXEC)
         var name = [CChar](repeating: 0, count: 64)
-        guard master >= 0, grantpt(master) == 0, unlockpt(master) == 0, testPTSName(master, &name, name.count) == 0 else {
+        guard master >= 0, testGrantPT(master) == 0, testUnlockPT(master) == 0, testPTSName(master, &name, name.count) == 0 else {
             if master >= 0 { Glibc.close(master) }
             throw SSHError(.channel, "cannot open a pseudo-terminal: \(String(cString: strerror(errno)))")
         }
@@ -160,3 +160,11 @@ private func testSpawnCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file
 /// `ptsname_r` (a `__USE_GNU` declaration): `ptsname` shares one buffer between parallel tests.
 @_silgen_name("ptsname_r")
 private func testPTSName(_ fd: Int32, _ buffer: UnsafeMutablePointer<CChar>, _ length: Int) -> Int32
+
+/// `posix_openpt`, `grantpt` and `unlockpt` (XSI declarations Glibc's Swift module leaves out).
+@_silgen_name("posix_openpt")
+private func testOpenPT(_ flags: Int32) -> Int32
+@_silgen_name("grantpt")
+private func testGrantPT(_ fd: Int32) -> Int32
+@_silgen_name("unlockpt")
+private func testUnlockPT(_ fd: Int32) -> Int32

@@ -187,7 +187,7 @@ import VandineCore
         do {
             _ = try Self.load("modules:\n  m:\n    prober: command\n    command:\n      commands: [{name: a, command: \"show version\\nreload\"}]\n")
         } catch {
-            #expect(error.description == "vandine.yml:5:38: modules.m.command.commands[0].command: must be one line (a line break would send a second command)")
+            #expect(error.description == "vandine.yml:5:37: modules.m.command.commands[0].command: must be one line (a line break would send a second command)")
         }
     }
 }
