@@ -175,19 +175,51 @@ import VandineCore
     }
 
     @Test func aCommandMustBeOneLine() {
-        #expect(throws: ConfigError.self) {
-            try Self.load("""
-            modules:
-              m:
-                prober: command
-                command:
-                  commands: [{name: a, command: "show version\\nreload"}]
-            """)
-        }
         do {
             _ = try Self.load("modules:\n  m:\n    prober: command\n    command:\n      commands: [{name: a, command: \"show version\\nreload\"}]\n")
+            Issue.record("loaded a command with a line break")
         } catch {
             #expect(error.description == "vandine.yml:5:37: modules.m.command.commands[0].command: must be one line (a line break would send a second command)")
+        }
+    }
+
+    /// The enable password is a secret: read from the environment (or a file), never rendered.
+    @Test func theEnablePasswordIsASecret() throws {
+        let config = try ConfigLoader(environment: ["ENABLE_PASSWORD": "t0psecret"]).parse(yaml: """
+        modules:
+          m:
+            prober: command
+            command:
+              mode: shell
+              enable: {password: "${ENABLE_PASSWORD}", password_prompt: 'Secret: $'}
+              commands: [{name: a, command: show version}]
+        """, file: "vandine.yml")
+        let module = try #require(config.modules["m"])
+        guard case let .command(options) = module.options else { return }
+        let enable = try #require(options.enable)
+        #expect(enable.password?.reveal() == "t0psecret")
+        #expect(enable.command == "enable")
+        #expect(enable.passwordPrompt.matches("Secret: "))
+        #expect(enable.enabledPrompt.matches("router# "))
+        #expect(!enable.enabledPrompt.matches("router>"))
+        let rendered = ConfigRenderer.render(module: module)
+        #expect(!rendered.contains("t0psecret"))
+        #expect(rendered.contains("""
+          enable:
+            command: "enable"
+            password: <secret>
+            password_prompt: "Secret: $"
+            enabled_prompt: "#\\\\s*$"
+        """))
+        #expect(!"\(options) \(String(reflecting: options))".contains("t0psecret"))
+    }
+
+    @Test func enableNeedsShellMode() {
+        do {
+            _ = try Self.load("modules:\n  m:\n    prober: command\n    command:\n      enable: {password: x}\n      commands: [{name: a, command: b}]\n")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.description == "vandine.yml:5:15: modules.m.command.enable: enable needs mode: shell (exec mode runs each command on its own channel)")
         }
     }
 }

@@ -6,7 +6,8 @@ import VandineCore
 /// - exec mode: one exec channel per command on the device's pooled session; the command's
 ///   stdout is parsed, its exit status reported.
 /// - shell mode: one interactive shell with a PTY for the whole probe (``ShellConversation``):
-///   wait for the prompt, send the `pre_commands`, then each command.
+///   wait for the prompt, enter privileged mode if `enable` is set, send the `pre_commands`, then
+///   each command.
 ///
 /// Commands run in order, each bounded by the probe's one deadline. When the deadline passes, or
 /// the login fails, the commands not yet run report `vandine_command_success 0`; everything
@@ -97,6 +98,10 @@ public struct CommandProber: Prober {
         do {
             try await shell.waitForPrompt(deadline: context.deadline)
             context.log.log("shell: prompt \(quoted(shell.currentLine))")
+            if let enable = options.enable {
+                try await shell.enable(enable, deadline: context.deadline)
+                context.log.log("enable: prompt \(quoted(shell.currentLine))")
+            }
             for line in options.preCommands {
                 let output = try await shell.run(line, deadline: context.deadline)
                 context.log.log("pre-command \(quoted(line)): \(output.text.utf8.count) bytes")

@@ -27,12 +27,16 @@ final class ShellConversation {
         case closed(lastLine: String)
         /// The deadline passed while waiting for the prompt; the line the cursor was on then.
         case timedOut(SSHError, lastLine: String)
+        /// `enable` did not reach privileged mode: the prompt after it, or why.
+        case notEnabled(String)
 
         var description: String {
             switch self {
             case let .ssh(error): error.description
             case let .closed(lastLine):
                 "the shell closed before the prompt" + (lastLine.isEmpty ? "" : " (last line \(quoted(lastLine)))")
+            case let .notEnabled(reason):
+                "enable: " + reason
             case let .timedOut(error, lastLine):
                 error.description + ", waiting for the prompt" + (lastLine.isEmpty ? "" : " at \(quoted(lastLine))")
             }
@@ -67,21 +71,45 @@ final class ShellConversation {
         }
     }
 
+    /// Enters privileged mode (Netmiko's `enable()`): sends the enable command, answers the
+    /// password prompt, and checks that the prompt then matches `enabledPrompt`. Nothing is sent
+    /// when the current prompt already does. The password is never logged or returned; what the
+    /// device prints meanwhile is discarded.
+    func enable(_ settings: CommandOptions.Enable, deadline: ContinuousClock.Instant) async throws(Failure) {
+        guard !settings.enabledPrompt.matches(transcript.currentLine) else { return }
+        transcript.startCommand()
+        try await send(Array(settings.command.utf8) + Self.lineEnd, deadline: deadline)
+        var answered = false
+        while true {
+            try await readChunk(deadline: deadline)
+            if !answered, settings.passwordPrompt.matches(transcript.currentLine) {
+                guard let password = settings.password else {
+                    throw Failure.notEnabled("the device asks for a password (\(quoted(transcript.currentLine))) and enable has none")
+                }
+                answered = true
+                transcript.startCommand()
+                try await send(Array(password.reveal().utf8) + Self.lineEnd, deadline: deadline)
+                continue
+            }
+            if !transcript.lines.isEmpty, prompt.matches(transcript.currentLine) { break }
+        }
+        guard settings.enabledPrompt.matches(transcript.currentLine) else {
+            let said = transcript.lines.last { !$0.trimmingBlanks().isEmpty }.map { ", the device said \(quoted($0))" } ?? ""
+            throw Failure.notEnabled("still not privileged: prompt \(quoted(transcript.currentLine))" + said)
+        }
+    }
+
     /// Sends `command` and reads its output up to the next prompt.
     func run(_ command: String, deadline: ContinuousClock.Instant) async throws(Failure) -> Output {
         transcript.startCommand()
-        do {
-            try await channel.write(Array(command.utf8) + Self.lineEnd, deadline: deadline)
-        } catch {
-            throw Failure.ssh(error)
-        }
+        try await send(Array(command.utf8) + Self.lineEnd, deadline: deadline)
         var pages = 0
         while true {
             try await readChunk(deadline: deadline)
             if let pagingPrompt, pagingPrompt.matches(transcript.currentLine) {
                 transcript.clearCurrentLine()
                 pages += 1
-                do { try await channel.write(pagingAnswer, deadline: deadline) } catch { throw Failure.ssh(error) }
+                try await send(pagingAnswer, deadline: deadline)
                 continue
             }
             // The prompt counts only on a new line: until the echo's line end arrives, the line
@@ -99,6 +127,10 @@ final class ShellConversation {
     static func isEcho(_ line: String, of command: String, prompt: RegularExpression) -> Bool {
         let typed = command.trimmingBlanks()
         return line.trimmingBlanks().hasSuffix(typed) || prompt.matches(line)
+    }
+
+    private func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws(Failure) {
+        do { try await channel.write(bytes, deadline: deadline) } catch { throw Failure.ssh(error) }
     }
 
     private func readChunk(deadline: ContinuousClock.Instant) async throws(Failure) {

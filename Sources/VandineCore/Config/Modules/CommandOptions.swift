@@ -9,6 +9,11 @@
 ///   pre_commands: ["terminal length 0"]   # shell: sent first, output discarded
 ///   paging_prompt: '--More--'   # shell: a pager prompt, answered with paging_answer and removed
 ///   paging_answer: " "          # shell (default " ")
+///   enable:                     # shell: privileged mode first (Netmiko's `secret`), unless the
+///     command: enable           #   prompt already matches enabled_prompt
+///     password_file: /etc/vandine/enable   # or password: ${ENABLE_PASSWORD}
+///     password_prompt: '[Pp]assword: *$'
+///     enabled_prompt: '#\s*$'
 ///   output_limit: 1MiB          # per command: bytes kept (B, KiB, MiB; default 1MiB)
 ///   commands:
 ///     - name: uptime            # the `command` label of vandine_command_* series
@@ -81,6 +86,31 @@ public struct CommandOptions: ProberOptionsSection {
         }
     }
 
+    /// Shell mode: how to enter privileged mode (Cisco's `enable`) before the commands.
+    public struct Enable: Sendable, Equatable {
+        /// Sent to ask for privileged mode.
+        public var command: String
+        /// Answers ``passwordPrompt``; nil when the device asks for none.
+        public var password: Secret?
+        /// Matched against the line being written after ``command``: the device wants the password.
+        public var passwordPrompt: RegularExpression
+        /// A prompt in privileged mode: enable is skipped when the first prompt matches, and fails
+        /// when the prompt after it does not.
+        public var enabledPrompt: RegularExpression
+
+        public static let defaultPasswordPrompt = "[Pp]assword: *$"
+        public static let defaultEnabledPrompt = "#\\s*$"
+
+        public init(command: String = "enable", password: Secret? = nil,
+                    passwordPrompt: RegularExpression = CommandOptions.compileLineWise(Enable.defaultPasswordPrompt)!,
+                    enabledPrompt: RegularExpression = CommandOptions.compileLineWise(Enable.defaultEnabledPrompt)!) {
+            self.command = command
+            self.password = password
+            self.passwordPrompt = passwordPrompt
+            self.enabledPrompt = enabledPrompt
+        }
+    }
+
     /// One command and the metrics read from its output.
     public struct Command: Sendable, Equatable {
         /// The `command` label.
@@ -104,6 +134,8 @@ public struct CommandOptions: ProberOptionsSection {
     /// Shell mode: a pager's prompt (`--More--`), answered with ``pagingAnswer`` and removed.
     public var pagingPrompt: RegularExpression?
     public var pagingAnswer: String
+    /// Shell mode: enter privileged mode before the commands.
+    public var enable: Enable?
     /// Most bytes of output kept per command; more fails the command.
     public var outputLimit: Int
     public var commands: [Command]
@@ -118,13 +150,14 @@ public struct CommandOptions: ProberOptionsSection {
     public static let maximumSamplesPerMetric = 1000
 
     public init(mode: Mode = .exec, prompt: RegularExpression = CommandOptions.compileLineWise(CommandOptions.defaultPrompt)!, preCommands: [String] = [],
-                pagingPrompt: RegularExpression? = nil, pagingAnswer: String = " ", outputLimit: Int = CommandOptions.defaultOutputLimit,
+                pagingPrompt: RegularExpression? = nil, pagingAnswer: String = " ", enable: Enable? = nil, outputLimit: Int = CommandOptions.defaultOutputLimit,
                 commands: [Command] = []) {
         self.mode = mode
         self.prompt = prompt
         self.preCommands = preCommands
         self.pagingPrompt = pagingPrompt
         self.pagingAnswer = pagingAnswer
+        self.enable = enable
         self.outputLimit = outputLimit
         self.commands = commands
     }
@@ -143,23 +176,24 @@ public struct CommandOptions: ProberOptionsSection {
     public static func parse(_ node: ConfigNode?, context: ModuleParseContext) throws(ConfigError) -> CommandOptions {
         guard let node else { throw context.moduleError("a command module needs a command: section with its commands") }
         let map = try node.mapping(allowedKeys: [
-            "mode", "prompt", "pre_commands", "paging_prompt", "paging_answer", "output_limit", "commands",
+            "mode", "prompt", "pre_commands", "paging_prompt", "paging_answer", "enable", "output_limit", "commands",
         ])
         var options = CommandOptions()
         if let value = map["mode"] {
             guard let mode = Mode(rawValue: try value.string()) else { throw value.error("must be exec or shell, got \(value.quotedValue)") }
             options.mode = mode
         }
-        for key in ["prompt", "pre_commands", "paging_prompt", "paging_answer"] where options.mode == .exec {
+        for key in ["prompt", "pre_commands", "paging_prompt", "paging_answer", "enable"] where options.mode == .exec {
             if let value = map[key] { throw value.error("\(key) needs mode: shell (exec mode runs each command on its own channel)") }
         }
         if let value = map["prompt"] { options.prompt = try lineWiseRegex(value) }
         if let value = map["pre_commands"] {
             options.preCommands = []
-            for item in try value.list() { options.preCommands.append(try item.nonEmptyString()) }
+            for item in try value.list() { options.preCommands.append(try oneLine(item)) }
         }
         if let value = map["paging_prompt"] { options.pagingPrompt = try lineWiseRegex(value) }
         if let value = map["paging_answer"] { options.pagingAnswer = try value.string() }
+        if let value = map["enable"] { options.enable = try parseEnable(value, context: context) }
         if let value = map["output_limit"] { options.outputLimit = try byteSize(value, in: outputLimitRange) }
         let list = try map.required("commands")
         var firstUse: [String: String] = [:]
@@ -175,14 +209,30 @@ public struct CommandOptions: ProberOptionsSection {
         return options
     }
 
+    static func parseEnable(_ node: ConfigNode, context: ModuleParseContext) throws(ConfigError) -> Enable {
+        let map = try node.mapping(allowedKeys: ["command", "password", "password_file", "password_prompt", "enabled_prompt"])
+        var enable = Enable()
+        if let value = map["command"] { enable.command = try oneLine(value) }
+        enable.password = try context.secret("password", in: map)
+        if let value = map["password_prompt"] { enable.passwordPrompt = try lineWiseRegex(value) }
+        if let value = map["enabled_prompt"] { enable.enabledPrompt = try lineWiseRegex(value) }
+        return enable
+    }
+
+    /// A non-empty string without line breaks (one line typed at the device).
+    static func oneLine(_ node: ConfigNode) throws(ConfigError) -> String {
+        let text = try node.nonEmptyString()
+        guard !text.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }) else {
+            throw node.error("must be one line (a line break would send a second command)")
+        }
+        return text
+    }
+
     static func parseCommand(_ node: ConfigNode) throws(ConfigError) -> Command {
         let map = try node.mapping(allowedKeys: ["name", "command", "metrics"])
         let nameNode = try map.required("name")
         let name = try nameNode.nonEmptyString()
-        let text = try map.required("command").nonEmptyString()
-        if let line = map["command"], text.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }) {
-            throw line.error("must be one line (a line break would send a second command)")
-        }
+        let text = try oneLine(try map.required("command"))
         var command = Command(name: name, command: text)
         for item in try map["metrics"]?.list() ?? [] { command.metrics.append(try parseMetric(item)) }
         return command
@@ -285,6 +335,12 @@ public struct CommandOptions: ProberOptionsSection {
             if !preCommands.isEmpty { out += "pre_commands: [\(preCommands.map(ConfigRenderer.quote).joined(separator: ", "))]\n" }
             if let pagingPrompt { out += "paging_prompt: \(ConfigRenderer.quote(Self.written(pagingPrompt)))\n" }
             out += "paging_answer: \(ConfigRenderer.quote(pagingAnswer))\n"
+            if let enable {
+                out += "enable:\n  command: \(ConfigRenderer.quote(enable.command))\n"
+                if enable.password != nil { out += "  password: \(ConfigRenderer.redacted)\n" }
+                out += "  password_prompt: \(ConfigRenderer.quote(Self.written(enable.passwordPrompt)))\n"
+                out += "  enabled_prompt: \(ConfigRenderer.quote(Self.written(enable.enabledPrompt)))\n"
+            }
         }
         out += "output_limit: \(outputLimit)\n"
         out += "commands:\n"
