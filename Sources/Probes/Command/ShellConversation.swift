@@ -102,6 +102,7 @@ final class ShellConversation {
     /// Sends `command` and reads its output up to the next prompt.
     func run(_ command: String, deadline: ContinuousClock.Instant) async throws(Failure) -> Output {
         transcript.startCommand()
+        let promptLine = transcript.currentLine
         try await send(Array(command.utf8) + Self.lineEnd, deadline: deadline)
         var pages = 0
         while true {
@@ -117,16 +118,17 @@ final class ShellConversation {
             if !transcript.lines.isEmpty, prompt.matches(transcript.currentLine) { break }
         }
         var lines = transcript.lines[...]
-        if let first = lines.first, Self.isEcho(first, of: command, prompt: prompt) { lines = lines.dropFirst() }
+        if let first = lines.first, Self.isEcho(first, of: command, after: promptLine) { lines = lines.dropFirst() }
         let text = lines.map { $0 + "\n" }.joined()
         return Output(text: text, droppedBytes: transcript.droppedBytes, pages: pages)
     }
 
     /// Whether `line` is the echo of `command` (the prompt followed by the command as typed), or
-    /// the bare prompt of a device that does not echo.
-    static func isEcho(_ line: String, of command: String, prompt: RegularExpression) -> Bool {
-        let typed = command.trimmingBlanks()
-        return line.trimmingBlanks().hasSuffix(typed) || prompt.matches(line)
+    /// the bare prompt of a device that does not echo (`promptLine`, the line the command was
+    /// typed on; finished lines have lost their trailing blanks).
+    static func isEcho(_ line: String, of command: String, after promptLine: String) -> Bool {
+        let line = line.trimmingBlanks()
+        return line.hasSuffix(command.trimmingBlanks()) || line == promptLine.trimmingBlanks()
     }
 
     private func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws(Failure) {
