@@ -40,4 +40,23 @@ import VandineCore
         let regex = try #require(RegularExpression("v=(?P<value>[0-9]+)"))
         #expect(regex.allMatches(in: "v=1\u{0}v=2", limit: 10).map { $0[1] } == ["1", "2"])
     }
+
+    /// Every search after a match starts mid-text with `REG_STARTEND`: glibc must not rescan
+    /// the text before it, or a megabyte of output with matches spread through it would take
+    /// quadratic time. 1 MiB, 1000 matches a kilobyte apart, case-insensitive (glibc translates
+    /// the subject for `REG_ICASE`).
+    @Test func aMegabyteWithAThousandSpreadMatchesIsLinear() throws {
+        let filler = String(repeating: "x", count: 1000) + "\n"
+        var text = ""
+        for index in 0..<1000 { text += filler + "Eth\(index): \(index)\n" }
+        #expect(text.utf8.count > 1_000_000)
+        let regex = try #require(RegularExpression("(?im)^(?P<interface>eth[0-9]+): (?P<value>[0-9]+)$"))
+        let start = ContinuousClock.now
+        let matches = regex.allMatches(in: text, limit: 1000)
+        let took = ContinuousClock.now - start
+        #expect(matches.count == 1000)
+        #expect(matches.last?[1] == "Eth999")
+        #expect(took < .seconds(1), "took \(took)")
+        print("allMatches over \(text.utf8.count) bytes, 1000 matches: \(took)")
+    }
 }
