@@ -100,6 +100,22 @@ enum CommandTestConfig {
         #expect(result.log.failureReason == "command broken: exit status 3, stderr \"no such file\"")
     }
 
+    /// No exit status (a command killed by a signal; old SSH servers never send one) is no
+    /// failure by itself: the output decides, and the missing status is logged.
+    @Test func aMissingExitStatusIsNoSeriesAndNoFailure() async throws {
+        let module = try CommandTestConfig.module("""
+        commands:
+          - name: killed
+            command: echo 'v 4'; kill -9 $$
+            metrics: [{name: killed_value, regex: 'v (?P<value>\\d)'}]
+        """)
+        let result = await CommandTestConfig.probe(prober, module)
+        #expect(result.success, "\(result.log.entries)")
+        #expect(result.metrics.sample(named: "killed_value") == 4)
+        #expect(result.metrics.sample(named: "vandine_command_exit_status", labels: ["command": "killed"]) == nil)
+        #expect(result.log.entries.contains { $0.hasSuffix("command killed: the server sent no exit status (killed by a signal, or an old SSH server)") })
+    }
+
     @Test func aMetricThatMatchesNothingFailsItsCommandAndMakesNoSeries() async throws {
         let module = try CommandTestConfig.module("""
         commands:

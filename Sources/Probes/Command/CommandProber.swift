@@ -62,6 +62,9 @@ public struct CommandProber: Prober {
                 outcome.output = String(decoding: result.stdout, as: UTF8.self)
                 outcome.exitStatus = result.exitStatus
                 outcome.truncated = result.truncated
+                if result.exitStatus == nil {
+                    context.log.log("command \(command.name): the server sent no exit status (killed by a signal, or an old SSH server)")
+                }
                 if let status = result.exitStatus, status != 0 {
                     let stderr = String(decoding: result.stderr.prefix(200), as: UTF8.self).split(separator: "\n").first.map(String.init)
                     outcome.failure = "exit status \(status)" + (stderr.map { ", stderr \(quoted($0))" } ?? "")
