@@ -74,7 +74,7 @@ final class PTYShellChannel: SSHShellChannel {
             if master >= 0 { Glibc.close(master) }
             throw SSHError(.channel, "cannot open a pseudo-terminal: \(String(cString: strerror(errno)))")
         }
-        let slave = String(cString: name)
+        let slave = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(columns), ws_xpixel: 0, ws_ypixel: 0)
         _ = ioctl(master, UInt(TIOCSWINSZ), &size)
 
@@ -85,7 +85,7 @@ final class PTYShellChannel: SSHShellChannel {
         posix_spawn_file_actions_addopen(&actions, 0, slave, O_RDWR, 0)
         posix_spawn_file_actions_adddup2(&actions, 0, 1)
         posix_spawn_file_actions_adddup2(&actions, 0, 2)
-        testSpawnCloseFrom(&actions, 3)
+        _ = testSpawnCloseFrom(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
