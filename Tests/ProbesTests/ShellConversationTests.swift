@@ -57,4 +57,20 @@ final class ScriptedShellChannel: SSHShellChannel {
         #expect(shell.currentLine == "router# ")
         #expect(try await shell.run("show clock", deadline: .now + .seconds(1)).text == "noon\n")
     }
+
+    /// A device that echoes the enable password (misconfigured) must not get it into the reason.
+    @Test func anEchoedEnablePasswordStaysOutOfTheReason() async throws {
+        let channel = ScriptedShellChannel(["router>", "enable\r\nPassword: ", "hunter2\r\n", "router>"])
+        let options = CommandOptions(mode: .shell, prompt: CommandOptions.compileLineWise("^router[>#]$")!,
+                                     commands: [.init(name: "a", command: "show clock")])
+        let shell = ShellConversation(channel: channel, options: options)
+        try await shell.waitForPrompt(deadline: .now + .seconds(1))
+        do {
+            try await shell.enable(CommandOptions.Enable(password: Secret("hunter2")), deadline: .now + .seconds(1))
+            Issue.record("enable succeeded at a router> prompt")
+        } catch {
+            #expect(error.description == "enable: still not privileged: prompt \"router>\"")
+        }
+        #expect(channel.written.withLock { $0 } == ["enable\n", "hunter2\n"])
+    }
 }

@@ -94,7 +94,10 @@ final class ShellConversation {
             if !transcript.lines.isEmpty, prompt.matches(transcript.currentLine) { break }
         }
         guard settings.enabledPrompt.matches(transcript.currentLine) else {
-            let said = transcript.lines.last { !$0.trimmingBlanks().isEmpty }.map { ", the device said \(quoted($0))" } ?? ""
+            // A device that echoed the password must not get it into the log.
+            let secret = settings.password?.reveal() ?? ""
+            let said = transcript.lines.last { !$0.trimmingBlanks().isEmpty && (secret.isEmpty || !$0.contains(secret)) }
+                .map { ", the device said \(quoted($0))" } ?? ""
             throw Failure.notEnabled("still not privileged: prompt \(quoted(transcript.currentLine))" + said)
         }
     }
