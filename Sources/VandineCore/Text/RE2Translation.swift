@@ -6,7 +6,9 @@
 ///   which maps to `REG_NEWLINE` (`^`/`$` at line breaks, `.` not matching `\n`).
 /// - Lazy quantifiers (`*?`, `+?`, `??`, `{n,m}?`) become greedy: whether a pattern matches does not
 ///   change, only which text a group captures (used by `query_response` `send` expansions).
-/// - `(?:…)` and named groups `(?P<n>…)` become plain groups, so later group numbers shift.
+/// - `(?:…)` and named groups `(?P<n>…)` become plain groups, so later group numbers shift;
+///   ``Translated/groupNames`` keeps each group's name (nil for unnamed and `(?:…)` groups) by
+///   its POSIX group number.
 ///
 /// Refused with a reason: inline flags other than at the start, `\p{…}` Unicode classes,
 /// backreferences (RE2 has none either), and unknown escapes.
@@ -16,6 +18,9 @@ public enum RE2Translation {
         public var pattern: String
         public var ignoreCase: Bool
         public var multiLine: Bool
+        /// The name of each POSIX group in order (`groupNames[0]` is group 1): `n` for `(?P<n>…)`
+        /// and `(?<n>…)`, nil for plain groups and for `(?:…)`, which is a group here too.
+        public var groupNames: [String?] = []
     }
 
     public static func translate(_ pattern: String) -> Result<Translated, RegularExpressionError> {
@@ -31,6 +36,7 @@ public enum RE2Translation {
             source = source[source.index(after: close)...]
         }
         var out = ""
+        var names: [String?] = []
         while let scalar = source.popFirst() {
             switch scalar {
             case "\\":
@@ -56,12 +62,18 @@ public enum RE2Translation {
                 source.removeFirst()
                 if source.first == ":" {
                     source.removeFirst()
+                    names.append(nil)
                 } else if source.starts(with: ["P", "<"]) || source.first == "<" {
                     guard let close = source.firstIndex(of: ">") else { return .failure(.init(reason: "unterminated group name")) }
+                    let open = source.index(after: source.firstIndex(of: "<")!)
+                    names.append(String(String.UnicodeScalarView(source[open..<close])))
                     source = source[source.index(after: close)...]
                 } else {
                     return .failure(.init(reason: "inline flags such as (?i) are supported only at the start of the pattern"))
                 }
+                out += "("
+            case "(":
+                names.append(nil)
                 out += "("
             case "*", "+", "?", "}":
                 out.unicodeScalars.append(scalar)
@@ -71,6 +83,7 @@ public enum RE2Translation {
             }
         }
         result.pattern = out
+        result.groupNames = names
         return .success(result)
     }
 

@@ -29,6 +29,9 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
     private let capture: UnsafeMutablePointer<regex_t>
     /// Number of parenthesised groups.
     public let groups: Int
+    /// Each group's name by group number (`groupNames[0]` is group 1): `n` for RE2's `(?P<n>…)`
+    /// and `(?<n>…)`, nil for unnamed groups (``RE2Translation/Translated/groupNames``).
+    public let groupNames: [String?]
 
     /// Longest pattern accepted: banners are short, and glibc's compile time grows with length.
     public static let maximumLength = 1024
@@ -42,12 +45,16 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
         self.init(pattern: pattern, parts: parts)
     }
 
-    private init(pattern: String, parts: (search: UnsafeMutablePointer<regex_t>, capture: UnsafeMutablePointer<regex_t>, groups: Int)) {
+    private init(pattern: String, parts: CompiledParts) {
         self.pattern = pattern
         self.search = parts.search
         self.capture = parts.capture
         self.groups = parts.groups
+        self.groupNames = parts.names
     }
+
+    private typealias CompiledParts = (search: UnsafeMutablePointer<regex_t>, capture: UnsafeMutablePointer<regex_t>, groups: Int,
+                                       names: [String?])
 
     /// Compiles `pattern`, or says why it cannot: the size/complexity check, the RE2 translation,
     /// or glibc's own `regerror` text (e.g. "Unmatched ( or \\(").
@@ -56,8 +63,7 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
     }
 
     /// Both compiled forms (owned by the caller) and the group count.
-    private static func compileRaw(_ pattern: String)
-        -> Result<(search: UnsafeMutablePointer<regex_t>, capture: UnsafeMutablePointer<regex_t>, groups: Int), RegularExpressionError> {
+    private static func compileRaw(_ pattern: String) -> Result<CompiledParts, RegularExpressionError> {
         if let problem = problem(with: pattern) { return .failure(RegularExpressionError(reason: problem)) }
         let translated: RE2Translation.Translated
         switch RE2Translation.translate(pattern) {
@@ -73,7 +79,7 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
         let anchored = translated.pattern.isEmpty ? "^" : "^.*(" + translated.pattern + ")"
         switch regcomp(anchored, flags | REG_NOSUB) {
         case let .success(search):
-            return .success((search, capture, Int(capture.pointee.re_nsub)))
+            return .success((search, capture, Int(capture.pointee.re_nsub), translated.groupNames))
         case let .failure(error):
             regfree(capture)
             capture.deallocate()
@@ -121,6 +127,32 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
         }
     }
 
+    /// Every non-overlapping match in `text`, left to right, at most `limit` of them, each as the
+    /// whole match and its groups (nil for a group that did not take part), as Go's
+    /// `FindAllStringSubmatch`. An empty match moves the search on by one byte. After the first
+    /// match a search starts mid-text, where `^` matches only after a newline in `(?m)` mode.
+    /// Nothing is searched unless the linear test finds a match somewhere; a search that fails
+    /// after the last match costs at most quadratic time in the rest of the text (linear per line
+    /// for a `(?m)` pattern whose `.` stops at newlines).
+    public func allMatches(in text: String, limit: Int) -> [[String?]] {
+        var bytes = Self.subject(text)
+        guard limit > 0, Self.execute(search, &bytes, into: [regmatch_t](repeating: regmatch_t(), count: 1)) != nil else { return [] }
+        var found: [[String?]] = []
+        var start = 0
+        while found.count < limit, start <= bytes.count {
+            var slots = [regmatch_t](repeating: regmatch_t(), count: groups + 1)
+            slots[0].rm_so = regoff_t(start)
+            guard let match = Self.execute(capture, &bytes, into: slots, from: start) else { break }
+            found.append(match.map { slot in
+                guard slot.rm_so >= 0, slot.rm_eo >= slot.rm_so, Int(slot.rm_eo) <= bytes.count else { return nil }
+                return String(decoding: bytes[Int(slot.rm_so)..<Int(slot.rm_eo)], as: UTF8.self)
+            })
+            let end = Int(match[0].rm_eo)
+            start = end > Int(match[0].rm_so) ? end : end + 1
+        }
+        return found
+    }
+
     /// The bytes regexec sees. glibc's `.` and bracket expressions never match NUL (its POSIX
     /// syntax sets RE_DOT_NOT_NULL) and no pattern can name one, so each NUL becomes 0x01, which
     /// `.` and `[^…]` match as Go's RE2 matches NUL; the groups are read from these bytes.
@@ -132,9 +164,9 @@ public final class RegularExpression: @unchecked Sendable, Equatable, CustomStri
 
     /// `regexec` over exactly `bytes` (`REG_STARTEND`); the filled matches, or nil for no match.
     private static func execute(_ compiled: UnsafeMutablePointer<regex_t>, _ bytes: inout [UInt8],
-                                into matches: [regmatch_t]) -> [regmatch_t]? {
+                                into matches: [regmatch_t], from start: Int = 0) -> [regmatch_t]? {
         var matches = matches
-        matches[0].rm_so = 0
+        matches[0].rm_so = regoff_t(start)
         matches[0].rm_eo = regoff_t(bytes.count)
         bytes.append(0)
         defer { bytes.removeLast() }
