@@ -1,0 +1,185 @@
+/// The exact decimal digits of a Double, rounded the way Go's `strconv` rounds them, so `printf`,
+/// `humanize` and `{{ $value }}` print exactly what Prometheus prints (Go's `strconv/ftoa.go` and
+/// `strconv/decimal.go`: exact expansion, round half to even only on an exact tie).
+struct GoDecimal: Equatable {
+    /// Significant digits, most significant first, as ASCII values '0'...'9'; no leading or
+    /// trailing zeros (empty for zero).
+    var digits: [UInt8]
+    /// Position of the decimal point: value = 0.digits × 10^decimalPoint.
+    var decimalPoint: Int
+
+    /// The exact value of a finite, non-negative `value` (every binary double is a finite decimal).
+    init(exact value: Double) {
+        precondition(value.isFinite && value >= 0)
+        if value == 0 { digits = []; decimalPoint = 0; return }
+        let mantissa = value.significandBitPattern | (value.isNormal ? (1 << 52) : 0)
+        let exponent = Int(value.isNormal ? value.exponentBitPattern : 1) - 1075
+        // Little-endian base-10 digits of the mantissa, then multiplied by 2^e or 5^-e.
+        var little: [UInt8] = []
+        var m = mantissa
+        while m > 0 { little.append(UInt8(m % 10)); m /= 10 }
+        let factor: UInt8 = exponent >= 0 ? 2 : 5
+        for _ in 0..<abs(exponent) {
+            var carry: UInt8 = 0
+            for index in little.indices {
+                let product = little[index] * factor + carry
+                little[index] = product % 10
+                carry = product / 10
+            }
+            if carry > 0 { little.append(carry) }
+        }
+        // m·5^k / 10^k: the point moves k places left.
+        var point = little.count - (exponent < 0 ? -exponent : 0)
+        var big = little.reversed().map { $0 + 48 }
+        while let first = big.first, first == 48 { big.removeFirst(); point -= 1 }
+        while let last = big.last, last == 48 { big.removeLast() }
+        digits = big
+        decimalPoint = point
+    }
+
+    /// The shortest digits that read back as `value` (Swift's `description` is shortest and
+    /// closest, like Go's Ryū-based shortest formatting).
+    init(shortest value: Double) {
+        precondition(value.isFinite && value >= 0)
+        if value == 0 { digits = []; decimalPoint = 0; return }
+        let text = value.description
+        let parts = text.split(separator: "e")
+        let mantissa = parts[0]
+        let exponent = parts.count > 1 ? Int(parts[1])! : 0
+        let pieces = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let integer = Array(pieces[0].utf8)
+        let fraction = pieces.count > 1 ? Array(pieces[1].utf8) : []
+        var all = integer + fraction
+        var point = integer.count + exponent
+        while let first = all.first, first == 48 { all.removeFirst(); point -= 1 }
+        while let last = all.last, last == 48 { all.removeLast() }
+        digits = all
+        decimalPoint = all.isEmpty ? 0 : point
+    }
+
+    /// Rounds to `count` significant digits (Go's `decimal.Round`).
+    mutating func round(toDigits count: Int) {
+        guard count >= 0, count < digits.count else {
+            if count < 0 { digits = []; decimalPoint = 0 }
+            return
+        }
+        if shouldRoundUp(count) { roundUp(count) } else { roundDown(count) }
+    }
+
+    private func shouldRoundUp(_ count: Int) -> Bool {
+        if digits[count] == 53 && count + 1 == digits.count {
+            // Exactly halfway: round to even.
+            return count > 0 && (digits[count - 1] - 48) % 2 == 1
+        }
+        return digits[count] >= 53
+    }
+
+    private mutating func roundUp(_ count: Int) {
+        var index = count - 1
+        while index >= 0 {
+            if digits[index] < 57 {
+                digits[index] += 1
+                digits.removeSubrange((index + 1)...)
+                return
+            }
+            index -= 1
+        }
+        // All nines: 0.999 becomes 1.
+        digits = [49]
+        decimalPoint += 1
+    }
+
+    private mutating func roundDown(_ count: Int) {
+        digits.removeSubrange(count...)
+        while let last = digits.last, last == 48 { digits.removeLast() }
+        if digits.isEmpty { decimalPoint = 0 }
+    }
+
+    func digit(_ index: Int) -> Character {
+        index >= 0 && index < digits.count ? Character(Unicode.Scalar(digits[index])) : "0"
+    }
+}
+
+/// Go's `strconv.FormatFloat` for the formats templates use: 'e', 'f', 'g' with a precision or
+/// -1 for the shortest representation that reads back exactly.
+enum GoFloat {
+    /// `strconv.FormatFloat(value, format, precision, 64)`: "+Inf", "-Inf", "NaN" for specials.
+    static func format(_ value: Double, _ format: Character, precision: Int) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        let negative = value.sign == .minus
+        let magnitude = abs(value)
+        var decimal: GoDecimal
+        var precision = precision
+        let shortest = precision < 0
+        if shortest {
+            decimal = GoDecimal(shortest: magnitude)
+            switch format {
+            case "e": precision = max(decimal.digits.count - 1, 0)
+            case "f": precision = max(decimal.digits.count - decimal.decimalPoint, 0)
+            default: precision = decimal.digits.count
+            }
+        } else {
+            decimal = GoDecimal(exact: magnitude)
+            switch format {
+            case "e": decimal.round(toDigits: precision + 1)
+            case "f": decimal.round(toDigits: decimal.decimalPoint + precision)
+            default:
+                if precision == 0 { precision = 1 }
+                decimal.round(toDigits: precision)
+            }
+        }
+        let sign = negative ? "-" : ""
+        switch format {
+        case "e": return sign + formatE(decimal, precision: precision)
+        case "f": return sign + formatF(decimal, precision: precision)
+        default:
+            var exponentPrecision = precision
+            if exponentPrecision > decimal.digits.count && decimal.digits.count >= decimal.decimalPoint {
+                exponentPrecision = decimal.digits.count
+            }
+            if shortest { exponentPrecision = 6 }
+            let exponent = decimal.decimalPoint - 1
+            if decimal.digits.isEmpty {
+                // Zero: Go prints "0" (exponent 0 is within range).
+                return sign + "0"
+            }
+            if exponent < -4 || exponent >= exponentPrecision {
+                return sign + formatE(decimal, precision: min(precision, decimal.digits.count) - 1)
+            }
+            if precision > decimal.decimalPoint { precision = decimal.digits.count }
+            return sign + formatF(decimal, precision: max(precision - decimal.decimalPoint, 0))
+        }
+    }
+
+    /// d.ddddde±dd
+    static func formatE(_ decimal: GoDecimal, precision: Int) -> String {
+        var out = String(decimal.digits.isEmpty ? "0" : decimal.digit(0))
+        if precision > 0 {
+            out += "."
+            for index in 1...precision { out.append(decimal.digit(index)) }
+        }
+        var exponent = decimal.digits.isEmpty ? 0 : decimal.decimalPoint - 1
+        out += "e"
+        if exponent < 0 { out += "-"; exponent = -exponent } else { out += "+" }
+        out += exponent < 10 ? "0\(exponent)" : "\(exponent)"
+        return out
+    }
+
+    /// ddd.ddd
+    static func formatF(_ decimal: GoDecimal, precision: Int) -> String {
+        var out = ""
+        if decimal.decimalPoint > 0 {
+            for index in 0..<decimal.decimalPoint { out.append(decimal.digit(index)) }
+        } else {
+            out = "0"
+        }
+        if precision > 0 {
+            out += "."
+            for index in 0..<precision {
+                out.append(decimal.digit(decimal.decimalPoint + index))
+            }
+        }
+        return out
+    }
+}

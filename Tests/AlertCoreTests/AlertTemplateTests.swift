@@ -1,0 +1,87 @@
+import Testing
+@testable import AlertCore
+
+/// The Go-template engine against outputs Prometheus 2.42 produced for the same templates
+/// (PrometheusTemplateOutputs.swift), plus parse errors as promtool reports them.
+@Suite struct AlertTemplateTests {
+    static let labels = ["__name__": "m", "instance": "host:9100", "job": "node"]
+
+    static func data(_ value: Double) -> TemplateData {
+        TemplateData(labels: labels, value: value, externalLabels: ["cluster": "c1"], externalURL: "http://ext:9093/am")
+    }
+
+    static func double(_ text: String) -> Double {
+        switch text {
+        case "NaN": .nan
+        case "+Inf": .infinity
+        case "-Inf": -.infinity
+        default: Double(text)!
+        }
+    }
+
+    /// Expands as Prometheus's alerting rule does: an error becomes `<error expanding template: …>`.
+    static func expand(_ source: String, value: Double) -> String {
+        do {
+            return try AlertTemplate(parsing: source, name: "__alert_T").expand(data(value))
+        } catch {
+            return "<error expanding template: \(error.message)>"
+        }
+    }
+
+    @Test(arguments: goNumberCases.indices)
+    func numberFormattingMatchesPrometheus(_ index: Int) {
+        let row = goNumberCases[index]
+        #expect(Self.expand(row.template, value: Self.double(row.value)) == row.expected, "value \(row.value): \(row.template)")
+    }
+
+    @Test(arguments: goTemplateCases.indices)
+    func templatesMatchPrometheus(_ index: Int) {
+        let row = goTemplateCases[index]
+        #expect(Self.expand(row.template, value: 42) == row.expected, "\(row.template)")
+    }
+
+    /// Parse errors carry Go's text, as promtool check rules 2.42 printed it for each of these
+    /// (except `query` and `template`, which alertmanager-lite refuses and Prometheus accepts).
+    @Test(arguments: [
+        ("{{ foo }}", "template: __alert_A:1: function \"foo\" not defined"),
+        ("{{ $labels.x ", "template: __alert_A:1: unclosed action"),
+        ("{{ if $value }}x", "template: __alert_A:1: unexpected EOF"),
+        ("line\n{{ end }}", "template: __alert_A:2: unexpected {{end}}"),
+        ("{{ $nope }}", "template: __alert_A:1: undefined variable \"$nope\""),
+        ("{{ query \"up\" }}", "template: __alert_A:1: function \"query\" is not supported: alertmanager-lite does not run queries from templates"),
+        ("{{ \"unterminated }}", "template: __alert_A:1: unterminated quoted string"),
+        ("{{ /* c */ }}", "template: __alert_A:1: unexpected \"/\" in command"),
+        ("{{ 3x }}", "template: __alert_A:1: bad number syntax: \"3x\""),
+        ("{{ # }}", "template: __alert_A:1: unexpected \"#\" in command"),
+        ("{{ else }}", "template: __alert_A:1: unexpected {{else}}"),
+        ("{{ if }}{{ end }}", "template: __alert_A:1: missing value for if"),
+        ("{{ | humanize }}", "template: __alert_A:1: unexpected \"|\" in command"),
+        ("{{ $value | 3 }}", "template: __alert_A:1: non executable command in pipeline stage 2"),
+        ("{{ humanize ( }}", "template: __alert_A:1: unclosed left paren"),
+        ("{{ $x := }}", "template: __alert_A:1: missing value for command"),
+        ("{{ range $a, $b, $c := $labels }}{{end}}", "template: __alert_A:1: too many declarations in range"),
+        ("{{ ) }}", "template: __alert_A:1: unexpected \")\" in command"),
+        ("{{/* unclosed }}", "template: __alert_A:1: unclosed comment"),
+        ("{{ 'ab' }}", "template: __alert_A:1: malformed character constant: 'ab'"),
+        ("{{ \"a\"\"b\" }}", "template: __alert_A:1: unexpected \"\\\"b\\\"\" in operand"),
+        ("{{ template \"x\" }}", "template: __alert_A:1: {{template}} is not supported in alert templates"),
+    ])
+    func parseErrors(source: String, expected: String) {
+        #expect(throws: TemplateError(expected)) { try AlertTemplate(parsing: source, name: "__alert_A") }
+    }
+
+    /// Prometheus runs label and annotation templates with `missingkey=zero`: a label the series
+    /// lacks is the empty string, and `externalURL`/`pathPrefix` come from the data.
+    @Test func missingLabelsAndURLFunctions() throws {
+        let template = try AlertTemplate(parsing: "[{{ $labels.absent }}][{{ index $labels \"absent\" }}] {{ externalURL }} {{ pathPrefix }}", name: "t")
+        #expect(try template.expand(Self.data(1)) == "[][] http://ext:9093/am /am")
+    }
+
+    /// A template is data, not code: executing it twice gives the same text and no state leaks
+    /// between expansions (variables are per expansion).
+    @Test func expansionsAreIndependent() throws {
+        let template = try AlertTemplate(parsing: "{{ $x := $value }}{{ $x }}", name: "t")
+        #expect(try template.expand(Self.data(1)) == "1")
+        #expect(try template.expand(Self.data(2.5)) == "2.5")
+    }
+}
