@@ -28,6 +28,7 @@ struct CheckConfigCommand: ParsableCommand {
     }
 
     private func printError(_ line: String) {
-        fputs(line + "\n", stderr)
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count) }
     }
 }

@@ -104,7 +104,7 @@ import VandineCore
         let bearer = try Self.load("valid-bearer-file.yml").render()
         #expect(bearer.contains("bearer_token: <secret>") && !bearer.contains("file-token-s3cr3t"))
         // The render is itself a valid config (secrets aside) that loads to the same settings.
-        let reloaded = try AlertManagerLiteConfig.parse(yaml: bearer.replacingOccurrences(of: "bearer_token: <secret>\n", with: ""), file: "r.yml", environment: [:])
+        let reloaded = try AlertManagerLiteConfig.parse(yaml: bearer.replacingOccurrences(of: "  bearer_token: <secret>\n", with: ""), file: "r.yml", environment: [:])
         #expect(reloaded.datasource.url == "http://127.0.0.1:9090" && reloaded.evaluationInterval == .seconds(60))
     }
 }

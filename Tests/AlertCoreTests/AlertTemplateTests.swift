@@ -85,3 +85,12 @@ import Testing
         #expect(try template.expand(Self.data(2.5)) == "2.5")
     }
 }
+
+extension AlertTemplateTests {
+    /// Regexp syntax errors are execution errors naming the function, as in Prometheus (the RE2
+    /// wording after it differs).
+    @Test func badRegexIsAnExecutionError() {
+        let text = Self.expand("{{ match \"[\" \"x\" }}", value: 1)
+        #expect(text.hasPrefix("<error expanding template: error executing template __alert_T: template: __alert_T:1:115: executing \"__alert_T\" at <match \"[\" \"x\">: error calling match: error parsing regexp: \"[\": "), "\(text)")
+    }
+}

@@ -11,7 +11,7 @@ import Testing
         (9.5, "e", 0, "1e+01"), (1e23, "e", 3, "1.000e+23"), (1e-7, "f", 10, "0.0000001000"),
         (12345.0, "g", 4, "1.234e+04"), (1000.0, "g", 4, "1000"), (0.00012345, "g", 2, "0.00012"), (99999.0, "g", 4, "1e+05"),
         (Double.infinity, "g", 4, "+Inf"), (-Double.infinity, "f", 2, "-Inf"), (Double.nan, "e", -1, "NaN"),
-        (5e-324, "e", -1, "5e-324"), (1.7976931348623157e308, "g", -1, "1.7976931348623157e+308"),
+        (Double.leastNonzeroMagnitude, "e", -1, "5e-324"), (1.7976931348623157e308, "g", -1, "1.7976931348623157e+308"),
     ] as [(Double, String, Int, String)])
     func formatFloat(value: Double, format: String, precision: Int, expected: String) {
         #expect(GoFloat.format(value, Character(format), precision: precision) == expected)

@@ -25,7 +25,7 @@ import VandineCore
         "invalid-no-alert-or-record.yml": "4:9: groups[0].rules[0]: one of 'record' or 'alert' must be set",
         "invalid-alert-and-record.yml": "4:9: groups[0].rules[0]: only one of 'record' and 'alert' must be set",
         "invalid-no-expr.yml": "4:9: groups[0].rules[0]: field 'expr' must be set in rule",
-        "invalid-duplicate-group.yml": "4:13: groups[1].name: group name \"g\" is repeated in the same file (first at line 2)",
+        "invalid-duplicate-group.yml": "4:11: groups[1].name: group name \"g\" is repeated in the same file (first at line 2)",
         "invalid-duplicate-rule.yml": "8:16: groups[0].rules[1].alert: duplicate rule \"A\" with the same labels as groups[0].rules[0] (line 4)",
         "invalid-label-name.yml": "7:11: groups[0].rules[0].labels.bad-name: invalid label name: \"bad-name\" (must match [a-zA-Z_][a-zA-Z0-9_]*)",
         "invalid-annotation-name.yml": "7:11: groups[0].rules[0].annotations.1summary: invalid annotation name: \"1summary\" (must match [a-zA-Z_][a-zA-Z0-9_]*)",
@@ -39,7 +39,7 @@ import VandineCore
         "invalid-template-end.yml": "7:20: groups[0].rules[0].annotations.summary: annotation \"summary\": template: __alert_A:1: unexpected EOF",
         "invalid-yaml.yml": "6:1: invalid YAML: did not find expected ',' or ']'",
         "invalid-query-offset.yml": "3:5: groups[0].query_offset: query_offset is not supported (Prometheus 2.42's rule format has no such key)",
-        "invalid-empty-group-name.yml": "2:13: groups[0].name: group name must not be empty",
+        "invalid-empty-group-name.yml": "2:11: groups[0].name: group name must not be empty",
         "invalid-group-not-list.yml": "2:3: groups: must be a list, got a mapping",
     ]
 

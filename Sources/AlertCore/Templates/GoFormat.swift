@@ -73,9 +73,11 @@ enum GoFormat {
         return out
     }
 
-    static func badVerb(_ value: TemplateValue, _ verb: Character) -> String {
+    /// Go prints the operand of a wrong verb with `%v` and the flags, width and precision given
+    /// (`printf "%.1f" "10"` is `%!f(string=1)`).
+    static func badVerb(_ value: TemplateValue, _ verb: Character, flags: Flags) -> String {
         if case .missing = value { return "%!\(verb)(<nil>)" }
-        return "%!\(verb)(\(value.goType)=\(value.goDescription))"
+        return "%!\(verb)(\(value.goType)=\(formatOne(value, verb: "v", flags: flags)))"
     }
 
     static func formatOne(_ value: TemplateValue, verb: Character, flags: Flags) -> String {
@@ -85,7 +87,7 @@ enum GoFormat {
             case "v", "g", "G": return padNumber(GoFloat.format(number, "g", precision: flags.precision ?? -1), flags: flags, upper: verb == "G")
             case "f", "F": return padNumber(GoFloat.format(number, "f", precision: flags.precision ?? 6), flags: flags)
             case "e", "E": return padNumber(GoFloat.format(number, "e", precision: flags.precision ?? 6), flags: flags, upper: verb == "E")
-            default: return badVerb(value, verb)
+            default: return badVerb(value, verb, flags: flags)
             }
         case let .int(number):
             switch verb {
@@ -97,8 +99,8 @@ enum GoFormat {
             case "b": return padNumber((number < 0 ? "-" : "") + String(number.magnitude, radix: 2), flags: flags)
             case "c": return pad(Unicode.Scalar(UInt32(truncatingIfNeeded: number)).map { String($0) } ?? "\u{FFFD}", flags: flags)
             case "q": return pad("'" + (Unicode.Scalar(UInt32(truncatingIfNeeded: number)).map { String($0) } ?? "\u{FFFD}") + "'", flags: flags)
-            case "f", "F", "e", "g": return badVerb(value, verb)
-            default: return badVerb(value, verb)
+            case "f", "F", "e", "g": return badVerb(value, verb, flags: flags)
+            default: return badVerb(value, verb, flags: flags)
             }
         case let .string(text):
             var text = text
@@ -112,15 +114,15 @@ enum GoFormat {
                     return digits.count == 1 ? "0" + digits : digits
                 }
                 return pad(hex.joined(separator: flags.space ? " " : ""), flags: flags)
-            default: return badVerb(value, verb)
+            default: return badVerb(value, verb, flags: flags)
             }
         case let .bool(flag):
-            return verb == "v" || verb == "t" ? pad(flag ? "true" : "false", flags: flags) : badVerb(value, verb)
+            return verb == "v" || verb == "t" ? pad(flag ? "true" : "false", flags: flags) : badVerb(value, verb, flags: flags)
         case .labels, .data:
             if verb == "v" || verb == "s" { return pad(value.goDescription, flags: flags) }
-            return badVerb(value, verb)
+            return badVerb(value, verb, flags: flags)
         case .missing:
-            return verb == "v" || verb == "s" ? pad("<nil>", flags: flags) : badVerb(value, verb)
+            return verb == "v" || verb == "s" ? pad("<nil>", flags: flags) : badVerb(value, verb, flags: flags)
         }
     }
 

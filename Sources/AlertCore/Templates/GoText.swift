@@ -1,12 +1,32 @@
-/// Go's `strings.Title`: the first letter of every word upper-cased, where letters, digits and
+/// Go's `strings.ToUpper`/`ToLower`/`Title`. Title: the first letter of every word upper-cased, where letters, digits and
 /// `_` continue a word and ASCII punctuation or spaces end it (`"hello wORld-x"` → `"Hello WORld-X"`).
 enum GoStrings {
+    /// `strings.ToUpper`: rune by rune with Go's simple case mapping (`ß` stays `ß`; Swift's
+    /// `uppercased()` would make it `SS`).
+    static func upper(_ text: String) -> String { map(text) { $0.properties.uppercaseMapping } }
+
+    /// `strings.ToLower`, rune by rune.
+    static func lower(_ text: String) -> String { map(text) { $0.properties.lowercaseMapping } }
+
+    /// A full mapping that is one scalar is the simple mapping; longer ones have no simple
+    /// mapping and Go leaves the rune as it is.
+    private static func map(_ text: String, _ mapping: (Unicode.Scalar) -> String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { out.append(simple(scalar, mapping)) }
+        return String(out)
+    }
+
+    private static func simple(_ scalar: Unicode.Scalar, _ mapping: (Unicode.Scalar) -> String) -> Unicode.Scalar {
+        let mapped = mapping(scalar).unicodeScalars
+        return mapped.count == 1 ? mapped.first! : scalar
+    }
+
     static func title(_ text: String) -> String {
         var out = ""
         var previous: Unicode.Scalar = " "
         for scalar in text.unicodeScalars {
             if isSeparator(previous) {
-                out += String(scalar).uppercased()
+                out.unicodeScalars.append(simple(scalar) { $0.properties.titlecaseMapping })
             } else {
                 out.unicodeScalars.append(scalar)
             }

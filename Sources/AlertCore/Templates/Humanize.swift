@@ -7,7 +7,7 @@ enum Humanize {
     /// SI prefixes k…Y for |v| ≥ 1, m…y below.
     static func humanize(_ input: Double) -> String {
         var value = input
-        if value.isInfinite || value.isNaN { return g4(value) }
+        if value == 0 || value.isInfinite || value.isNaN { return g4(value) }
         var prefix = ""
         if abs(value) >= 1 {
             for candidate in ["k", "M", "G", "T", "P", "E", "Z", "Y"] {

@@ -228,7 +228,12 @@ struct TemplateExecutor {
         } catch {
             switch error {
             case let .arguments(message): throw self.error(message, at: command.offset, context: command.text)
-            case let .argument(index, message): throw self.error(message, at: spans[index].offset, context: spans[index].text)
+            case let .argument(index, message):
+                // A literal of the wrong kind is reported as Go's parser-level "found" message.
+                if index < arguments.count, case let .number(_, literal) = arguments[index].0 {
+                    throw self.error("expected string; found \(literal)", at: spans[index].offset, context: spans[index].text)
+                }
+                throw self.error(message, at: spans[index].offset, context: spans[index].text)
             case let .call(message): throw self.error("error calling \(function): \(message)", at: command.offset, context: command.text)
             }
         }

@@ -106,10 +106,10 @@ enum TemplateFunctions {
             return .string(text)
         case "toUpper":
             try arity(1)
-            return .string(try string(0).uppercased())
+            return .string(GoStrings.upper(try string(0)))
         case "toLower":
             try arity(1)
-            return .string(try string(0).lowercased())
+            return .string(GoStrings.lower(try string(0)))
         case "title":
             try arity(1)
             return .string(GoStrings.title(try string(0)))

@@ -142,7 +142,6 @@ struct TemplateLexer {
             }
             if hasPrefix("}}", at: index) {
                 if parenDepth > 0 { throw error("unclosed left paren", at: actionStart) }
-                if parenDepth < 0 { throw error("unexpected right paren U+0029 ')'", at: index) }
                 out.append(TemplateToken(kind: .rightDelimiter, offset: index))
                 return index + 2
             }

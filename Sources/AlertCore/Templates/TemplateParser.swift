@@ -131,7 +131,6 @@ struct TemplateParser {
         let depth = variables.count
         defer { variables.removeSubrange(depth...) }
         let pipe = try pipeline(context: keyword, end: .rightDelimiter)
-        if pipe.commands.isEmpty { throw lexer.error("missing value for \(keyword)", at: pipe.offset) }
         let (list, terminator) = try itemList(topLevel: false)
         var elseList: [TemplateNode]? = nil
         if terminator == "else" {
@@ -197,8 +196,6 @@ struct TemplateParser {
             switch token.kind {
             case .bool, .char, .dot, .field, .identifier, .number, .nilValue, .string, .variable, .leftParen:
                 break
-            case .rightDelimiter where commands.isEmpty, .rightParen where commands.isEmpty:
-                throw error("missing value for \(context)", at: token)
             default:
                 throw error("unexpected \(Self.describe(token)) in \(context)", at: token)
             }
@@ -208,7 +205,7 @@ struct TemplateParser {
             if separator.kind == .pipe { _ = nextNonSpace(); continue }
         }
         if !isAssignment { variables.append(contentsOf: declared) }
-        if commands.isEmpty && !declared.isEmpty { throw error("missing value for command", at: start) }
+        if commands.isEmpty { throw error("missing value for \(context)", at: start) }
         for (index, command) in commands.enumerated() where index > 0 {
             switch command.arguments[0] {
             case .bool, .dot, .nilValue, .number, .string:
