@@ -94,3 +94,29 @@ extension AlertTemplateTests {
         #expect(text.hasPrefix("<error expanding template: error executing template __alert_T: template: __alert_T:1:115: executing \"__alert_T\" at <match \"[\" \"x\">: error calling match: error parsing regexp: \"[\": "), "\(text)")
     }
 }
+
+extension AlertTemplateTests {
+    /// Property: any text made of template syntax fragments either parses or throws a
+    /// TemplateError, and whatever parses expands or throws a TemplateError — never a crash or a
+    /// hang (a rule file is user input; the evaluator must survive every annotation).
+    @Test func randomTemplatesNeverCrash() {
+        let fragments = ["{{", "}}", "{{- ", " -}}", " ", "\n", "$labels", "$value", ".Labels", ".x", ".", "$", "$x", ":=", "=", "|", "(", ")",
+                         "\"s\"", "\"", "`r`", "'c'", "3", "-2", "1.5e3", "0x1f", "if", "else", "end", "range", "with", "break", "continue",
+                         "humanize", "printf", "\"%5.2f %d %s %q %x %\"", "index", "len", "eq", "and", "or", "not", "nil", "true", "/*", "*/",
+                         "reReplaceAll", "\"(a\"", "\"$1\"", "match", "title", "humanizeDuration", "humanizeTimestamp", ",", "#", "text"]
+        var state: UInt64 = 0xDEAD_BEEF
+        var parsed = 0
+        for _ in 0..<20000 {
+            var source = ""
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            for _ in 0..<(Int(state >> 60) + 1) {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                source += fragments[Int(state >> 33) % fragments.count]
+            }
+            guard let template = try? AlertTemplate(parsing: source, name: "fuzz") else { continue }
+            parsed += 1
+            _ = try? template.expand(Self.data(Double(bitPattern: state)))
+        }
+        #expect(parsed > 1000)
+    }
+}

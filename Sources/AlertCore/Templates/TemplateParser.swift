@@ -30,9 +30,11 @@ struct TemplateParser {
         return token
     }
 
+    /// The next non-space token without consuming it (safe at EOF, where `next` stays put).
     private mutating func peekNonSpace() -> TemplateToken {
+        let saved = position
         let token = nextNonSpace()
-        position -= 1
+        position = saved
         return token
     }
 
