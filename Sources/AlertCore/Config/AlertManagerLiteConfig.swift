@@ -1,8 +1,9 @@
 import VandineCore
 
 /// `alertmanager-lite.yml`: where to query, which rule files, how often, and where state lives.
-/// Defaults follow Prometheus (`evaluation_interval` 1m, query timeout 2m is Prometheus's server
-/// default but 30s here: a home-lab query taking longer is a fault worth an error).
+/// Defaults: `evaluation_interval` 1m (Prometheus's global default), query `timeout` 30s,
+/// `down_alert_after` 2m, `storage.path` `data/alertmanager-lite.db`. Parsed by
+/// ``parse(yaml:file:baseDirectory:environment:)``, rendered (secrets redacted) by ``render()``.
 public struct AlertManagerLiteConfig: Sendable, Equatable {
     public var datasource = DatasourceConfig()
     /// `rule_files:` glob patterns as written.
