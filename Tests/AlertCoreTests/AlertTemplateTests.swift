@@ -22,9 +22,9 @@ import Testing
     /// Expands as Prometheus's alerting rule does: an error becomes `<error expanding template: …>`.
     static func expand(_ source: String, value: Double) -> String {
         do {
-            return try AlertTemplate(parsing: source, name: "__alert_T").expand(data(value))
+            return try AlertTemplate(parsing: source, name: "__alert_T").expandShowingErrors(data(value))
         } catch {
-            return "<error expanding template: \(error.message)>"
+            return "parse error: \(error.message)"
         }
     }
 

@@ -43,6 +43,16 @@ public struct AlertTemplate: Sendable, Equatable {
         return executor.output
     }
 
+    /// Expands the template, or gives Prometheus's text for an execution error instead
+    /// (`<error expanding template: …>`, what `rules/alerting.go` puts in the label or annotation).
+    public func expandShowingErrors(_ data: TemplateData) -> String {
+        do {
+            return try expand(data)
+        } catch {
+            return "<error expanding template: \(error.message)>"
+        }
+    }
+
     public static func == (left: AlertTemplate, right: AlertTemplate) -> Bool {
         left.source == right.source && left.name == right.name
     }
