@@ -41,6 +41,8 @@ import VandineCore
         "invalid-query-offset.yml": "3:5: groups[0].query_offset: query_offset is not supported (Prometheus 2.42's rule format has no such key)",
         "invalid-empty-group-name.yml": "2:11: groups[0].name: group name must not be empty",
         "invalid-group-not-list.yml": "2:3: groups: must be a list, got a mapping",
+        "invalid-duplicate-key.yml": "7:9: groups[0].rules[0]: duplicate key \"alert\"",
+        "invalid-blank-expr.yml": "5:15: groups[0].rules[0].expr: field 'expr' must be set in rule",
     ]
 
     @Test(arguments: fixtures(prefix: "invalid-"))
@@ -86,6 +88,19 @@ import VandineCore
         #expect(loaded.warnings == ["\(Self.fixture("valid-recording.yml")):4: group \"recorded\": recording rule \"job:up:sum\" is not evaluated (Prometheus evaluates recording rules; alertmanager-lite evaluates alerting rules only)"])
     }
 
+    @Test func edgeCasesPromtoolAcceptsLoad() throws {
+        let loaded = try RuleFileLoader.load(path: Self.fixture("valid-edge-cases.yml"))
+        let group = loaded.groups[0]
+        #expect(group.limit == 0 && group.interval == nil)
+        #expect(group.rules.map(\.name) == ["High Load", "x", "Long"])
+        guard case let .alerting(high) = group.rules[0], case let .alerting(long) = group.rules[2] else { Issue.record("not alerting rules"); return }
+        #expect(high.labels == ["empty": "", "number": "1", "__internal": "a"])
+        #expect(long.keepFiringFor == 365 * 86400)
+        // Parses (as in Prometheus) and fails only when expanded.
+        let template = try AlertTemplate(parsing: high.annotations["fails_at_run_time"]!, name: AlertTemplate.name(forAlert: high.name))
+        #expect(template.expandShowingErrors(TemplateData(labels: [:], value: 1)) == "<error expanding template: error executing template __alert_High Load: template: __alert_High Load:1:115: executing \"__alert_High Load\" at <nil>: nil is not a command>")
+    }
+
     @Test func emptyFilesLoadNothing() throws {
         #expect(try RuleFileLoader.load(path: Self.fixture("valid-empty.yml")).groups.isEmpty)
         #expect(try RuleFileLoader.load(path: Self.fixture("valid-empty-file.yml")).groups.isEmpty)
@@ -107,7 +122,7 @@ import VandineCore
     /// Globs resolve against the given folder, sort, drop repeats; no match is no file.
     @Test func globExpansion() throws {
         let files = try RuleFileLoader.expand(patterns: ["valid-r*.yml", "valid-*.yml", "nothing-*.yml"], baseDirectory: Self.directory, configFile: "c.yml")
-        let rest = ["valid-basic.yml", "valid-empty-file.yml", "valid-empty.yml", "valid-templates.yml"]
+        let rest = ["valid-basic.yml", "valid-edge-cases.yml", "valid-empty-file.yml", "valid-empty.yml", "valid-templates.yml"]
         #expect(files == (["valid-recording.yml"] + rest).map(Self.fixture))
         #expect(try RuleFileLoader.expand(patterns: ["/nonexistent-dir/*.yml"], baseDirectory: "", configFile: "c.yml").isEmpty)
     }

@@ -21,8 +21,8 @@ public struct LoadedRules: Sendable, Equatable {
 /// `limit`, `rules:` of `alert`|`record`, `expr`, `for`, `keep_firing_for`, `labels`,
 /// `annotations`) and rejects what Prometheus rejects, with `file:line:column: key.path: reason`.
 /// It is stricter in places Prometheus only lints or allows: duplicate rules (promtool's
-/// duplicate-rules lint), a negative `limit`, `query_offset` (newer than 2.42 and not
-/// evaluated here) and templates using the `query` family.
+/// duplicate-rules lint), `query_offset` (newer than 2.42 and not evaluated here) and templates
+/// using the `query` family.
 public enum RuleFileLoader {
     static let fileKeys: Set<String> = ["groups"]
     static let groupKeys: Set<String> = ["name", "interval", "limit", "rules"]
@@ -92,7 +92,8 @@ public enum RuleFileLoader {
                 let seconds = try interval.duration().seconds
                 group.interval = seconds > 0 ? seconds : nil
             }
-            if let limit = map["limit"] { group.limit = try limit.int(in: 0...Int(Int32.max)) }
+            // Prometheus applies a limit only when it is > 0; a negative one means none.
+            if let limit = map["limit"] { group.limit = max(0, try limit.int(in: Int(Int32.min)...Int(Int32.max))) }
             for ruleNode in try map["rules"]?.list() ?? [] {
                 let (rule, identity, keyNode) = try parseRule(ruleNode, file: file)
                 if let first = ruleLines[identity] {

@@ -34,7 +34,7 @@ public struct AlertTemplate: Sendable, Equatable {
     /// <gt $value 80>: error calling gt: incompatible types for comparison`; the evaluator shows it
     /// as `<error expanding template: MESSAGE>`, as Prometheus does.
     public func expand(_ data: TemplateData) throws(TemplateError) -> String {
-        var executor = TemplateExecutor(name: name, source: Array((Self.definitions + source).utf8), data: data)
+        var executor = TemplateExecutor(name: name, source: Self.definitions + source, data: data)
         do {
             try executor.run(nodes)
         } catch {

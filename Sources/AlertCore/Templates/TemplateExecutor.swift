@@ -4,12 +4,13 @@
 /// execution error text: `template: NAME:LINE:COL: executing "NAME" at <CMD>: MSG`.
 struct TemplateExecutor {
     let name: String
-    let source: [UInt8]
+    /// The full template text (definitions prefix included), read only to position errors.
+    let source: String
     let data: TemplateData
     private var variables: [(name: String, value: TemplateValue)]
     private(set) var output = ""
 
-    init(name: String, source: [UInt8], data: TemplateData) {
+    init(name: String, source: String, data: TemplateData) {
         self.name = name
         self.source = source
         self.data = data
@@ -25,7 +26,8 @@ struct TemplateExecutor {
     // MARK: - Errors
 
     private func error(_ message: String, at offset: Int, context: String) -> TemplateError {
-        let prefix = source[..<min(offset, source.count)]
+        let bytes = Array(source.utf8)
+        let prefix = bytes[..<min(offset, bytes.count)]
         let line = 1 + prefix.reduce(0) { $1 == 10 ? $0 + 1 : $0 }
         let column = prefix.lastIndex(of: 10).map { offset - $0 - 1 } ?? offset
         return TemplateError("template: \(name):\(line):\(column): executing \(GoQuoting.quote(name)) at <\(context)>: \(message)")
