@@ -64,6 +64,9 @@ import Testing
         ("{{/* unclosed }}", "template: __alert_A:1: unclosed comment"),
         ("{{ 'ab' }}", "template: __alert_A:1: malformed character constant: 'ab'"),
         ("{{ \"a\"\"b\" }}", "template: __alert_A:1: unexpected \"\\\"b\\\"\" in operand"),
+        ("{{ break }}", "template: __alert_A:1: {{break}} outside {{range}}"),
+        ("{{ range $labels }}{{ else }}{{ break }}{{ end }}", "template: __alert_A:1: {{break}} outside {{range}}"),
+        ("{{ if true }}{{ continue }}{{ end }}", "template: __alert_A:1: {{continue}} outside {{range}}"),
         ("{{ template \"x\" }}", "template: __alert_A:1: {{template}} is not supported in alert templates"),
     ])
     func parseErrors(source: String, expected: String) {
@@ -75,6 +78,16 @@ import Testing
     @Test func missingLabelsAndURLFunctions() throws {
         let template = try AlertTemplate(parsing: "[{{ $labels.absent }}][{{ index $labels \"absent\" }}] {{ externalURL }} {{ pathPrefix }}", name: "t")
         #expect(try template.expand(Self.data(1)) == "[][] http://ext:9093/am /am")
+    }
+
+    /// Arguments given to a field: Go's message, checked with promtool test rules 2.42.
+    @Test(arguments: [
+        ("{{ $labels.job 1 }}", "<error expanding template: error executing template __alert_T: template: __alert_T:1:122: executing \"__alert_T\" at <$labels.job>: job is not a method but has arguments>"),
+        ("{{ $value | $labels.job }}", "<error expanding template: error executing template __alert_T: template: __alert_T:1:131: executing \"__alert_T\" at <$labels.job>: job is not a method but has arguments>"),
+        ("{{ 3 | $labels.job }}", "<error expanding template: error executing template __alert_T: template: __alert_T:1:126: executing \"__alert_T\" at <$labels.job>: job is not a method but has arguments>"),
+    ])
+    func argumentsToAField(source: String, expected: String) {
+        #expect(Self.expand(source, value: 42) == expected)
     }
 
     /// A template is data, not code: executing it twice gives the same text and no state leaks

@@ -86,7 +86,8 @@ struct TemplateExecutor {
             throw error("range can't iterate over \(value.goDescription)", at: pipeline.offset, context: pipeline.text)
         }
         if elements.isEmpty {
-            if let elseList { return try walk(elseList, dot: dot) == .breakLoop ? .normal : .normal }
+            // `break`/`continue` only parse inside a range body, so the else list ends normally.
+            if let elseList { _ = try walk(elseList, dot: dot) }
             return .normal
         }
         for element in elements {
@@ -139,9 +140,16 @@ struct TemplateExecutor {
         }
         if case .nilValue = first { throw error("nil is not a command", at: command.offset, context: command.text) }
         if command.arguments.count > 1 || final != nil {
-            let what = command.arguments.count > 1 ? command.text : command.text
-            throw error("can't give argument to non-function \(what.split(separator: " ").first ?? "")",
-                        at: command.offset, context: command.text)
+            let span = command.spans[0]
+            let fields: [String]
+            switch first {
+            case let .field(names), let .variable(_, names), let .pipeline(_, names): fields = names
+            default: fields = []
+            }
+            if let field = fields.last {
+                throw error("\(field) is not a method but has arguments", at: span.offset, context: span.text)
+            }
+            throw error("can't give argument to non-function \(command.spans[0].text)", at: command.offset, context: command.text)
         }
         return try evaluate(first, dot: dot, span: command.spans[0])
     }

@@ -8,6 +8,8 @@ struct TemplateParser {
     private var position = 0
     /// Declared variables, innermost last (`$` is always there).
     private var variables: [String] = ["$"]
+    /// How many `range` bodies enclose the current position (`break`/`continue` need one).
+    private var rangeDepth = 0
 
     init(lexer: TemplateLexer) throws(TemplateError) {
         self.lexer = lexer
@@ -72,9 +74,7 @@ struct TemplateParser {
 
     /// The whole template.
     mutating func parse() throws(TemplateError) -> [TemplateNode] {
-        let (nodes, terminator) = try itemList(topLevel: true)
-        _ = terminator
-        return nodes
+        try itemList(topLevel: true).0
     }
 
     /// Items until `{{end}}` / `{{else}}` (returned as the terminator) or EOF at top level.
@@ -119,6 +119,7 @@ struct TemplateParser {
             switch word {
             case "if", "range", "with": return try control(word)
             case "break", "continue":
+                guard rangeDepth > 0 else { throw error("{{\(word)}} outside {{range}}", at: token) }
                 try expectRightDelimiter("{{\(word)}}")
                 return word == "break" ? .breakNode(offset: token.offset) : .continueNode(offset: token.offset)
             default:
@@ -133,7 +134,9 @@ struct TemplateParser {
         let depth = variables.count
         defer { variables.removeSubrange(depth...) }
         let pipe = try pipeline(context: keyword, end: .rightDelimiter)
+        if keyword == "range" { rangeDepth += 1 }
         let (list, terminator) = try itemList(topLevel: false)
+        if keyword == "range" { rangeDepth -= 1 }
         var elseList: [TemplateNode]? = nil
         if terminator == "else" {
             // `{{else if …}}` / `{{else with …}}`: a nested control that consumes the single {{end}}.
