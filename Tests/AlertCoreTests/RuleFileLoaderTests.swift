@@ -127,6 +127,20 @@ import VandineCore
         #expect(try RuleFileLoader.expand(patterns: ["/nonexistent-dir/*.yml"], baseDirectory: "", configFile: "c.yml").isEmpty)
     }
 
+    /// Go's filepath.Glob semantics: `*` matches a leading dot; an unclosed `[` is a bad pattern.
+    @Test func globMatchesDotFilesAndRejectsBadPatterns() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rules-glob-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for name in [".hidden.yml", "a.yml", "b.yaml"] {
+            #expect(FileManager.default.createFile(atPath: directory + "/" + name, contents: Data("groups: []\n".utf8)))
+        }
+        #expect(try RuleFileLoader.expand(patterns: ["*.yml"], baseDirectory: directory, configFile: "c.yml") == [directory + "/.hidden.yml", directory + "/a.yml"])
+        #expect(throws: ConfigError(file: "c.yml", line: nil, column: nil, path: "rule_files[1]", message: "bad glob pattern \"rules/[a.yml\"")) {
+            try RuleFileLoader.expand(patterns: ["*.yml", "rules/[a.yml"], baseDirectory: directory, configFile: "c.yml")
+        }
+    }
+
     /// promtool agreement: it accepts every valid fixture, and whatever it rejects we reject.
     @Test func promtoolAgrees() async throws {
         guard let promtool = PromtoolCheck.locate() else {
