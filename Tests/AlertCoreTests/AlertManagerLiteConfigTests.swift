@@ -44,6 +44,15 @@ import VandineCore
         #expect(config.baseDirectory == "")
     }
 
+    /// rule_files resolve against the config's folder; a pattern matching nothing adds nothing.
+    @Test func loadRulesFromTheConfigFolder() throws {
+        let rules = try Self.load("valid-full.yml").loadRules()
+        #expect(rules.files == [Self.directory + "/rules/node.yml", Self.directory + "/rules/recorded.yml"])
+        #expect(rules.groups.map(\.name) == ["node", "disks", "recorded"] && rules.warnings.count == 1)
+        // The embedded default names monitoring/prometheus/rules/*.yml in the working directory.
+        #expect(AlertManagerLiteConfig.defaultConfig().fileName == "<embedded default>")
+    }
+
     @Test func bearerTokenFromFileWithoutTrailingNewline() throws {
         #expect(try Self.load("valid-bearer-file.yml").datasource.bearerToken == Secret("file-token-s3cr3t"))
     }

@@ -36,6 +36,7 @@ extension AlertManagerLiteConfig {
         let root = try ConfigNode.parse(yaml: yaml, file: file).mapping(allowedKeys: keys)
         var config = AlertManagerLiteConfig()
         config.baseDirectory = baseDirectory
+        config.fileName = file
         if let datasource = root["datasource"] { config.datasource = try parseDatasource(datasource, context: context) }
         for item in try root["rule_files"]?.list() ?? [] {
             config.ruleFiles.append(try item.nonEmptyString())
@@ -113,5 +114,12 @@ extension AlertManagerLiteConfig {
             return !rest.isEmpty && !rest.hasPrefix("/") && !text.contains(where: { $0.isWhitespace })
         }
         return false
+    }
+
+    /// Expands `rule_files` and loads every file (the daemon's start and reload). Throws the first
+    /// problem; a pattern matching nothing is not one.
+    public func loadRules() throws(ConfigError) -> LoadedRules {
+        let files = try RuleFileLoader.expand(patterns: ruleFiles, baseDirectory: baseDirectory, configFile: fileName)
+        return try RuleFileLoader.load(files: files)
     }
 }

@@ -18,6 +18,8 @@ public struct AlertManagerLiteConfig: Sendable, Equatable {
     public var storagePath = AlertManagerLiteConfig.defaultStoragePath
     /// Folder that relative `rule_files` patterns are resolved against ("" = working directory).
     public var baseDirectory = ""
+    /// The config file's name as errors show it (`<embedded default>` for the built-in one).
+    public var fileName = ""
 
     public static let defaultStoragePath = "data/alertmanager-lite.db"
 

@@ -31,8 +31,7 @@ public enum ConfigCheck {
         report.config = config
         let files: [String]
         do {
-            files = try RuleFileLoader.expand(patterns: config.ruleFiles, baseDirectory: config.baseDirectory,
-                                              configFile: configPath.lastPathComponent)
+            files = try RuleFileLoader.expand(patterns: config.ruleFiles, baseDirectory: config.baseDirectory, configFile: config.fileName)
         } catch {
             report.errors.append(error.description)
             return report
