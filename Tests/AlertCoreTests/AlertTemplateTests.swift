@@ -133,3 +133,18 @@ extension AlertTemplateTests {
         #expect(parsed > 1000)
     }
 }
+
+extension AlertTemplateTests {
+    /// Property check against Prometheus: 150 random values × 6 number templates, all equal.
+    @Test func randomValuesFormatLikePrometheus() {
+        var mismatches = 0
+        for row in goRandomNumberCases {
+            let got = Self.expand(row.template, value: Double(row.value)!)
+            if got != row.expected {
+                mismatches += 1
+                if mismatches <= 10 { Issue.record("value \(row.value) \(row.template): got \(got), Prometheus \(row.expected)") }
+            }
+        }
+        #expect(mismatches == 0 && goRandomNumberCases.count == 900)
+    }
+}
