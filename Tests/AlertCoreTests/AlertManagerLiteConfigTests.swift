@@ -83,6 +83,20 @@ import VandineCore
         }
     }
 
+    /// Debug output (`print(config)`, `dump`, string interpolation) shows `<secret>`, not the value.
+    @Test func debugOutputHidesSecrets() throws {
+        for name in ["valid-full.yml", "valid-bearer-file.yml"] {
+            let config = try Self.load(name)
+            var dumped = ""
+            dump(config, to: &dumped)
+            for text in [String(describing: config), String(reflecting: config), "\(config.datasource)"] {
+                for secret in Self.secrets { #expect(!text.contains(secret), "\(name): \(text)") }
+                #expect(text.contains("<secret>"))
+            }
+            for secret in Self.secrets { #expect(!dumped.contains(secret)) }
+        }
+    }
+
     @Test func renderShowsEveryKeyButNoSecret() throws {
         let rendered = try Self.load("valid-full.yml").render()
         for secret in Self.secrets { #expect(!rendered.contains(secret)) }
