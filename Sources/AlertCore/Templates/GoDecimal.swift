@@ -14,27 +14,41 @@ struct GoDecimal: Equatable {
         if value == 0 { digits = []; decimalPoint = 0; return }
         let mantissa = value.significandBitPattern | (value.isNormal ? (1 << 52) : 0)
         let exponent = Int(value.isNormal ? value.exponentBitPattern : 1) - 1075
-        // Little-endian base-10 digits of the mantissa, then multiplied by 2^e or 5^-e.
-        var little: [UInt8] = []
-        var m = mantissa
-        while m > 0 { little.append(UInt8(m % 10)); m /= 10 }
-        let factor: UInt8 = exponent >= 0 ? 2 : 5
-        for _ in 0..<abs(exponent) {
-            var carry: UInt8 = 0
-            for index in little.indices {
-                let product = little[index] * factor + carry
-                little[index] = product % 10
-                carry = product / 10
+        // value = m·2^e. In base 10^9 limbs (little-endian): m·2^e, or m·5^-e shifted -e places
+        // right. Chunks of 2^29 / 5^13 keep every limb product below 2^64.
+        var limbs: [UInt64] = [mantissa % 1_000_000_000, mantissa / 1_000_000_000]
+        while limbs.count > 1 && limbs.last == 0 { limbs.removeLast() }
+        var remaining = abs(exponent)
+        let (chunkFactor, chunkPower): (UInt64, Int) = exponent >= 0 ? (1 << 29, 29) : (1_220_703_125, 13)
+        while remaining > 0 {
+            let power = min(remaining, chunkPower)
+            let factor: UInt64 = power == chunkPower ? chunkFactor : (exponent >= 0 ? 1 << UInt64(power) : Self.powerOfFive(power))
+            var carry: UInt64 = 0
+            for index in limbs.indices {
+                let product = limbs[index] * factor + carry
+                limbs[index] = product % 1_000_000_000
+                carry = product / 1_000_000_000
             }
-            if carry > 0 { little.append(carry) }
+            while carry > 0 { limbs.append(carry % 1_000_000_000); carry /= 1_000_000_000 }
+            remaining -= power
+        }
+        var big: [UInt8] = Array(String(limbs.last!).utf8)
+        for limb in limbs.dropLast().reversed() {
+            let text = Array(String(limb).utf8)
+            big += [UInt8](repeating: 48, count: 9 - text.count) + text
         }
         // m·5^k / 10^k: the point moves k places left.
-        var point = little.count - (exponent < 0 ? -exponent : 0)
-        var big = little.reversed().map { $0 + 48 }
+        var point = big.count - (exponent < 0 ? -exponent : 0)
         while let first = big.first, first == 48 { big.removeFirst(); point -= 1 }
         while let last = big.last, last == 48 { big.removeLast() }
         digits = big
         decimalPoint = point
+    }
+
+    static func powerOfFive(_ power: Int) -> UInt64 {
+        var result: UInt64 = 1
+        for _ in 0..<power { result *= 5 }
+        return result
     }
 
     /// The shortest digits that read back as `value` (Swift's `description` is shortest and
