@@ -1,7 +1,7 @@
 // 150 random values (uniform, log-uniform over 1e-12...1e12, rounded decimals, random bit
 // patterns below 2, milli-integers; Python's random.seed(7)) as series of one `promtool test
 // rules` run of Prometheus 2.42, each expanded through the templates below; the annotations
-// promtool printed are the expectations. Generated, not edited by hand.
+// promtool printed are the expectations (scripts/go-template-outputs/random-values.py).
 
 /// (value, template, Prometheus's expansion).
 let goRandomNumberCases: [(value: String, template: String, expected: String)] = [

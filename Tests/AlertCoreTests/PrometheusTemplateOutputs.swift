@@ -1,7 +1,8 @@
 // Expected outputs were produced by Prometheus 2.42 itself: every template below was an annotation
 // of an alerting rule run through `promtool test rules` (series m{instance="host:9100",job="node"},
 // external_labels cluster=c1, external_url http://ext:9093/am) and the annotation promtool printed
-// was copied here. Regenerate the same way when adding rows; never edit an expectation by hand.
+// was copied here (scripts/go-template-outputs/expand.py with cases-1.json and cases-2.json).
+// Regenerate the same way when adding rows; never edit an expectation by hand.
 // Left out: `externalURL` (nil in promtool's test harness) and regexp syntax errors (Go's RE2
 // messages, which Swift's Regex words differently).
 
