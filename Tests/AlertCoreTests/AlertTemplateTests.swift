@@ -90,6 +90,13 @@ import Testing
         #expect(Self.expand(source, value: 42) == expected)
     }
 
+    /// `%x` / `%X` of a float64 is Go's hex float (outputs from promtool test rules 2.42).
+    @Test func hexFloats() {
+        #expect(Self.expand("{{ printf \"%x|%X|%.2x|%.0x|%10.1x|%x|%x|%x|%x|%x\" 42.0 42.0 0.1 1.5 -3.75 0.0 1e300 5e-324 1.0 0.3 }}", value: 42)
+            == "0x1.5p+05|0X1.5P+05|0x1.9ap-04|0x1p+01|-0x1.ep+01|0x0p+00|0x1.7e43c8800759cp+996|0x1p-1074|0x1p+00|0x1.3333333333333p-02")
+        #expect(Self.expand("{{ printf \"%x|%x\" $value -0.0 }}", value: 42) == "0x1.5p+05|-0x0p+00")
+    }
+
     /// A template is data, not code: executing it twice gives the same text and no state leaks
     /// between expansions (variables are per expansion).
     @Test func expansionsAreIndependent() throws {

@@ -196,4 +196,42 @@ enum GoFloat {
         }
         return out
     }
+
+    /// Go's 'x' format (`%x` of a float): `-0x1.yyyyp±dd`, shortest hex digits for precision -1,
+    /// else rounded to `precision` hex digits (`strconv/ftoa.go` fmtX).
+    static func hex(_ value: Double, precision: Int, upper: Bool) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        var mantissa = value.significandBitPattern
+        var exponent = Int(value.exponentBitPattern)
+        if exponent == 0 { exponent += 1 } else { mantissa |= 1 << 52 }
+        exponent -= 1023
+        if mantissa == 0 { exponent = 0 }
+        mantissa <<= 60 - 52
+        while mantissa != 0 && mantissa & (1 << 60) == 0 { mantissa <<= 1; exponent -= 1 }
+        if precision >= 0 && precision < 15 {
+            let shift = UInt64(precision * 4)
+            let extra = (mantissa << shift) & ((1 << 60) - 1)
+            mantissa >>= 60 - shift
+            if extra | (mantissa & 1) > 1 << 59 { mantissa += 1 }
+            mantissa <<= 60 - shift
+            if mantissa & (1 << 61) != 0 { mantissa >>= 1; exponent += 1 }
+        }
+        let digits = Array(upper ? "0123456789ABCDEF" : "0123456789abcdef")
+        var out = value.sign == .minus ? "-" : ""
+        out += upper ? "0X" : "0x"
+        out.append(digits[Int((mantissa >> 60) & 1)])
+        mantissa <<= 4
+        if precision < 0 && mantissa != 0 {
+            out += "."
+            while mantissa != 0 { out.append(digits[Int((mantissa >> 60) & 15)]); mantissa <<= 4 }
+        } else if precision > 0 {
+            out += "."
+            for _ in 0..<precision { out.append(digits[Int((mantissa >> 60) & 15)]); mantissa <<= 4 }
+        }
+        out += upper ? "P" : "p"
+        if exponent < 0 { out += "-"; exponent = -exponent } else { out += "+" }
+        out += exponent < 10 ? "0\(exponent)" : "\(exponent)"
+        return out
+    }
 }

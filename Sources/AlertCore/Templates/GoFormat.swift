@@ -1,4 +1,4 @@
-/// Go's `fmt.Sprintf` / `fmt.Sprint` for template values: verbs %v %s %d %f %F %e %g %q %x %X %t
+/// Go's `fmt.Sprintf` / `fmt.Sprint` for template values: verbs %v %s %d %f %F %e %E %g %G %q %x %X %o %b %c %t
 /// %%, flags `-+ 0#`, width and precision, and Go's messages for a wrong verb (`%!d(float64=1.5)`),
 /// a missing operand (`%!d(MISSING)`) and extra operands (`%!(EXTRA int=1)`).
 enum GoFormat {
@@ -87,6 +87,7 @@ enum GoFormat {
             case "v", "g", "G": return padNumber(GoFloat.format(number, "g", precision: flags.precision ?? -1), flags: flags, upper: verb == "G")
             case "f", "F": return padNumber(GoFloat.format(number, "f", precision: flags.precision ?? 6), flags: flags)
             case "e", "E": return padNumber(GoFloat.format(number, "e", precision: flags.precision ?? 6), flags: flags, upper: verb == "E")
+            case "x", "X": return padNumber(GoFloat.hex(number, precision: flags.precision ?? -1, upper: verb == "X"), flags: flags)
             default: return badVerb(value, verb, flags: flags)
             }
         case let .int(number):
