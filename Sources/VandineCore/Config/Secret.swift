@@ -1,9 +1,9 @@
 import FoundationEssentials
 
 /// A secret value (password, passphrase, token). It never prints itself: `description`,
-/// `debugDescription` and string interpolation all give `<secret>`, so a secret cannot reach a log
+/// `debugDescription`, string interpolation and `dump` all give `<secret>`, so a secret cannot reach a log
 /// line, an error message or `/config` by accident. Read the value with `reveal()` where it is used.
-public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let value: String
 
     public init(_ value: String) { self.value = value }
@@ -13,6 +13,8 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
 
     public var description: String { "<secret>" }
     public var debugDescription: String { "<secret>" }
+    /// No children: `dump()` and other Mirror-based printers would otherwise show the value.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 }
 
 /// Where secrets come from: a `KEY` value (with `${ENV_VAR}` references expanded) or a `KEY_file`

@@ -10,6 +10,18 @@ public struct ModuleParseContext {
     /// options that name another module.
     var moduleProbers: [String: String] = [:]
 
+    /// A context for sections parsed outside the exporter's config (alertmanager-lite's
+    /// `datasource`): `${VAR}` from `environment`, relative paths against `baseDirectory`.
+    public init(environment: [String: String], baseDirectory: String) {
+        secrets = SecretReader(environment: environment, baseDirectory: baseDirectory)
+    }
+
+    init(secrets: SecretReader, module: ConfigNode? = nil, moduleProbers: [String: String] = [:]) {
+        self.secrets = secrets
+        self.module = module
+        self.moduleProbers = moduleProbers
+    }
+
     /// The prober named by module `name`'s `prober:`, or nil when the file defines no such module.
     public func proberName(ofModule name: String) -> String? { moduleProbers[name] }
 
