@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "VandineCoreTests", dependencies: ["VandineCore", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlertCoreTests", dependencies: ["AlertCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlertCoreTests", dependencies: ["AlertCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AlertManagerLiteTests",
             dependencies: [

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
+import Synchronization
 
 /// A child process (a temporary Prometheus, `promtool`) started with `posix_spawn`, its stdout and
 /// stderr going to a file. AlertCore may not import Probes, whose `ChildProcessRunner` runs
@@ -10,23 +12,38 @@ import Glibc
 ///   and dispositions default (processes started from `swift test` inherit a mask blocking
 ///   SIGTERM; docs/pitfalls.md), and it gets a process group of its own so ``kill()`` takes
 ///   whatever it started along.
-/// - When `/usr/bin/setpriv` exists the child runs under `setpriv --pdeathsig KILL`, so the kernel
-///   kills it if this process dies first.
-/// - Waiting never blocks a thread: ``waitForExit(within:)`` polls `waitpid(WNOHANG)` between
-///   short sleeps.
+/// - It runs under `setpriv --pdeathsig KILL` (when `/usr/bin/setpriv` exists), so the kernel
+///   kills it if this process dies first. The death signal follows the spawning THREAD, and
+///   idle threads of Swift's pool exit: so the child is spawned, and waited for, by a thread of
+///   its own that lives exactly as long as the child.
 public final class SpawnedProcess: Sendable {
     public let pid: pid_t
     /// Where its output goes.
     public let outputPath: String
+    /// The exit status, set by the waiting thread once the child is reaped (after that the pid
+    /// may belong to another process, so it is never signalled again).
+    private let reaped: Mutex<Int32?>
 
-    private init(pid: pid_t, outputPath: String) {
+    private init(pid: pid_t, outputPath: String, reaped: Mutex<Int32?>) {
         self.pid = pid
         self.outputPath = outputPath
+        self.reaped = reaped
     }
 
     /// Why a process could not be started or did not finish.
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
+    }
+
+    /// What the spawning thread hands back.
+    private final class Launch: @unchecked Sendable {
+        let command: [String]
+        let output: Int32
+        var result: Result<pid_t, Failure> = .failure(Failure(description: "not started"))
+        let started = DispatchSemaphore(value: 0)
+        var process: SpawnedProcess?
+        let processReady = DispatchSemaphore(value: 0)
+        init(command: [String], output: Int32) { self.command = command; self.output = output }
     }
 
     /// Starts `executable` (a path, or a name looked up in `PATH`) with `arguments`.
@@ -37,7 +54,35 @@ public final class SpawnedProcess: Sendable {
         let output = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard output >= 0 else { throw Failure(description: "cannot create \(outputPath): \(String(cString: strerror(errno)))") }
         defer { close(output) }
+        let wrapper = "/usr/bin/setpriv"
+        let command = access(wrapper, X_OK) == 0 ? [wrapper, "--pdeathsig", "KILL", "--", path] + arguments : [path] + arguments
+        let launch = Launch(command: command, output: output)
+        guard startThread({ run(launch) }) else { throw Failure(description: "cannot start a thread to run \(executable)") }
+        launch.started.wait()
+        switch launch.result {
+        case let .failure(failure):
+            launch.processReady.signal()
+            throw failure
+        case let .success(pid):
+            let process = SpawnedProcess(pid: pid, outputPath: outputPath, reaped: Mutex(nil))
+            launch.process = process
+            launch.processReady.signal()
+            return process
+        }
+    }
 
+    /// The thread's body: spawn, then block in waitpid until the child is gone.
+    private static func run(_ launch: Launch) {
+        launch.result = spawn(launch.command, output: launch.output)
+        launch.started.signal()
+        guard case let .success(pid) = launch.result else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        launch.processReady.wait()
+        launch.process?.reaped.withLock { $0 = decode(status) }
+    }
+
+    private static func spawn(_ command: [String], output: Int32) -> Result<pid_t, Failure> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -58,23 +103,23 @@ public final class SpawnedProcess: Sendable {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
-        let wrapper = "/usr/bin/setpriv"
-        let command = access(wrapper, X_OK) == 0 ? [wrapper, "--pdeathsig", "KILL", "--", path] + arguments : [path] + arguments
         let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid = pid_t()
         let result = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
-        guard result == 0 else { throw Failure(description: "cannot run \(executable): \(String(cString: strerror(result)))") }
-        return SpawnedProcess(pid: pid, outputPath: outputPath)
+        guard result == 0 else { return .failure(Failure(description: "cannot run \(command[0]): \(String(cString: strerror(result)))")) }
+        return .success(pid)
     }
 
-    /// The exit status if it has exited (and is now reaped), else nil. A signal death is 128+signal.
-    public func exitStatus() -> Int32? {
-        var status: Int32 = 0
-        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
-        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
+    /// WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import. A signal death is 128+signal.
+    private static func decode(_ status: Int32) -> Int32 {
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    /// The exit status if it has exited, else nil.
+    public func exitStatus() -> Int32? {
+        reaped.withLock { $0 }
     }
 
     /// Waits up to `seconds` for it to exit; kills it when the time is up and throws.
@@ -88,12 +133,17 @@ public final class SpawnedProcess: Sendable {
         throw Failure(description: "\(outputPath): still running after \(seconds)s, killed")
     }
 
-    /// SIGKILL to its whole process group, then reaps it (a killed process is reaped at once).
+    /// SIGKILL to its whole process group, then waits (at most 5 s) until the waiting thread has
+    /// reaped it. Does nothing once it is reaped; safe to call more than once.
     public func kill() {
-        Glibc.kill(-pid, SIGKILL)
-        Glibc.kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let signalled = reaped.withLock { status -> Bool in
+            guard status == nil else { return false }
+            Glibc.kill(-pid, SIGKILL)
+            Glibc.kill(pid, SIGKILL)
+            return true
+        }
+        guard signalled else { return }
+        for _ in 0..<5000 where exitStatus() == nil { usleep(1000) }
     }
 
     /// The last `limit` bytes of its output, for error messages.
@@ -113,6 +163,23 @@ public final class SpawnedProcess: Sendable {
         if executable.contains("/") { return access(executable, X_OK) == 0 ? executable : nil }
         let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(executable)" }.first { access($0, X_OK) == 0 }
+    }
+
+    /// Starts a detached thread running `body`; false when the system refuses one.
+    private static func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+        final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+        let retained = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { argument in
+            Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
+            return nil
+        }, retained)
+        guard result == 0 else {
+            Unmanaged<Box>.fromOpaque(retained).release()
+            return false
+        }
+        pthread_detach(thread)
+        return true
     }
 }
 

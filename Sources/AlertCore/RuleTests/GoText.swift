@@ -98,3 +98,14 @@ enum GoText {
             + (exponentText.count < 2 ? "0" + exponentText : exponentText)
     }
 }
+
+extension GoText {
+    /// A sample value as Go's `%v`/`strconv.FormatFloat(v, 'g', -1, 64)` prints it in alert
+    /// values: `+Inf`, `-Inf`, `NaN`, `0.5`, `1e+21`.
+    static func value(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+}

@@ -52,12 +52,13 @@ public struct RuleTestRunner: Sendable {
         return result
     }
 
-    /// promtool's `orderedGroups`: groups named in `group_eval_order` by their position, the others
-    /// as position 0 (kept in file order here; promtool's order among those is random).
+    /// promtool's `orderedGroups`: groups named in `group_eval_order` in that order. promtool
+    /// guarantees nothing for the others (they sort as position 0, in random map order); here they
+    /// come after the named ones, in file order, so runs are repeatable.
     static func ordered(_ groups: [RuleGroupDefinition], by order: [String]) -> [RuleGroupDefinition] {
         let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         return groups.enumerated().sorted { lhs, rhs in
-            let (left, right) = (rank[lhs.element.name] ?? 0, rank[rhs.element.name] ?? 0)
+            let (left, right) = (rank[lhs.element.name] ?? order.count, rank[rhs.element.name] ?? order.count)
             return left != right ? left < right : lhs.offset < rhs.offset
         }.map(\.element)
     }

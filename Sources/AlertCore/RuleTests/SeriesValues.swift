@@ -145,7 +145,8 @@ public enum SeriesValues {
                 position += 3
                 if let next = peek, next.properties.isAlphabetic || ("0"..."9").contains(next) {
                     position = start
-                    throw error("unexpected \"\(self.word())\", expected a number, \"_\" or \"stale\"")
+                    let word = self.word()
+                    throw SeriesValuesError(column: start + 1, message: "unexpected \"\(word)\", expected a number, \"_\" or \"stale\"")
                 }
                 let magnitude = word == "inf" ? Double.infinity : Double.nan
                 return text == "-" ? -magnitude : magnitude
