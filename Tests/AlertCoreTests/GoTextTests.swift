@@ -13,7 +13,7 @@ import Testing
         #expect(GoText.exponent(0.15) == "1.5E-01")
         #expect(GoText.exponent(-2) == "-2E+00")
         #expect(GoText.exponent(1e300) == "1E+300")
-        #expect(GoText.exponent(5e-324) == "5E-324")
+        #expect(GoText.exponent(.leastNonzeroMagnitude) == "5E-324")
         #expect(GoText.exponent(.infinity) == "+Inf")
         #expect(GoText.exponent(-.infinity) == "-Inf")
         #expect(GoText.exponent(.nan) == "NaN")

@@ -2,6 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 import Testing
 
 /// The series notation → OpenMetrics → `promtool tsdb create-blocks-from openmetrics` → a
@@ -27,8 +28,8 @@ import Testing
             (240, [4]),        // `_`: the 5-minute lookback still sees 4
             (300, [4]),        // `stale` is a gap here (promtool would return nothing; docs/rule-tests.md)
             (360, [7]), (420, [.infinity]),
-            (779, [.nan]),     // last sample at 480, still inside the lookback
-            (780, []),         // 480 + 5m: gone
+            (780, [.nan]),     // last sample at 480: Prometheus 2.x's lookback [t-5m, t] still holds it
+            (781, []),         // gone
         ]
         for (time, values) in expected {
             let got = try await Self.values(loaded, "m", at: time)
@@ -40,6 +41,30 @@ import Testing
         await loaded.close()
         #expect(kill(prometheus.process.pid, 0) == -1 && errno == ESRCH, "Prometheus is killed and reaped")
         #expect(access(prometheus.directory, F_OK) != 0, "its folder is removed")
+    }
+
+    /// The one documented difference: promtool's stale marker hides the series at once (this file
+    /// passes promtool), where the backfilled gap above still shows 4 at 300.
+    @Test func promtoolHidesAStaleSeriesAtOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try directory.write("stale.yml", """
+        tests:
+          - interval: 1m
+            input_series:
+              - series: 'm{a="1"}'
+                values: '1+1x3 _ stale 7'
+            promql_expr_test:
+              - expr: m
+                eval_time: 4m
+                exp_samples: [{labels: 'm{a="1"}', value: 4}]
+              - expr: m
+                eval_time: 5m
+                exp_samples: []
+
+        """)
+        let result = try await Command.runOffPool("promtool", ["test", "rules", file])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
     @Test func intervalZeroPutsEveryPointAtTimeZero() async throws {

@@ -62,7 +62,8 @@ import Testing
         #expect(throws: SeriesValuesError.self) { try SeriesSelector.parse(#"up{job=~"n.*"}"#) }
         #expect(throws: SeriesValuesError.self) { try SeriesSelector.parse(#"up{job="node""#) }
         #expect(throws: SeriesValuesError.self) { try SeriesSelector.parse(#"up{job="a", job="b"}"#) }
-        #expect(throws: SeriesValuesError.self) { try SeriesSelector.parse("{}") }
+        #expect(try SeriesSelector.parse("{}") == [:])
+        #expect(throws: SeriesValuesError.self) { try SeriesSelector.parse("{") }
         #expect(throws: SeriesValuesError.self) { try SeriesSelector.parse("up extra") }
     }
 }

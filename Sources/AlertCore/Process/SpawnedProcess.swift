@@ -24,10 +24,10 @@ public final class SpawnedProcess: Sendable {
     /// may belong to another process, so it is never signalled again).
     private let reaped: Mutex<Int32?>
 
-    private init(pid: pid_t, outputPath: String, reaped: Mutex<Int32?>) {
+    private init(pid: pid_t, outputPath: String) {
         self.pid = pid
         self.outputPath = outputPath
-        self.reaped = reaped
+        self.reaped = Mutex(nil)
     }
 
     /// Why a process could not be started or did not finish.
@@ -64,7 +64,7 @@ public final class SpawnedProcess: Sendable {
             launch.processReady.signal()
             throw failure
         case let .success(pid):
-            let process = SpawnedProcess(pid: pid, outputPath: outputPath, reaped: Mutex(nil))
+            let process = SpawnedProcess(pid: pid, outputPath: outputPath)
             launch.process = process
             launch.processReady.signal()
             return process
@@ -89,7 +89,7 @@ public final class SpawnedProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
-        spawnCloseFrom(&actions, 3)
+        _ = spawnCloseFrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -97,7 +97,7 @@ public struct PrometheusBackfill: TestSeriesStore {
         guard mkdtemp(&template) != nil else {
             throw Failure(description: "cannot create a temporary folder: \(String(cString: strerror(errno)))")
         }
-        return String(cString: template)
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// A port the kernel hands out for 127.0.0.1, released again for Prometheus to bind.

@@ -2,8 +2,8 @@
 /// `{__name__="name", a="b"}`. Only `=` is allowed; values are Go string literals in double quotes,
 /// single quotes or backticks, with Go's escapes.
 public enum SeriesSelector {
-    /// The label set (with `__name__` when a name is given); throws a message naming the 1-based
-    /// character where parsing stopped.
+    /// The label set (with `__name__` when a name is given; `{}` is the empty set, as for a
+    /// scalar in `exp_samples`); throws a message naming the 1-based character where parsing stopped.
     public static func parse(_ text: String) throws(SeriesValuesError) -> [String: String] {
         var parser = Parser(Array(text.unicodeScalars))
         return try parser.parse()
@@ -65,7 +65,6 @@ public enum SeriesSelector {
             }
             skipBlanks()
             if let rest = peek { throw error("unexpected \"\(rest)\" after the series") }
-            guard !labels.isEmpty else { throw SeriesValuesError(column: 1, message: "a series needs a metric name or labels") }
             return labels
         }
 
