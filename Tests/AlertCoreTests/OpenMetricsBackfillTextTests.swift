@@ -45,3 +45,28 @@ import Testing
         }
     }
 }
+
+@Suite struct StaleMarkerWarningsTests {
+    static func test(_ values: String, interval: Int64 = 60_000, evalTimes: [Int64]) throws -> RuleTestGroup {
+        RuleTestGroup(interval: interval, inputSeries: [InputSeries(labels: ["__name__": "up", "job": "node"], points: try SeriesValues.expand(values))],
+                      alertRuleTests: evalTimes.map { AlertRuleTest(evaluationTime: $0, alertName: "A", expectedAlerts: []) })
+    }
+
+    @Test func namesTheWindowWhereTheBackfillDiffers() throws {
+        // Last sample at 1m, stale at 2m, next sample at 4m: evaluations at 2m and 3m differ.
+        let warnings = StaleMarkerWarnings.warnings(for: try Self.test("1 1 stale _ 1", evalTimes: [600_000]), evaluationInterval: 60_000)
+        #expect(warnings == [#"  WARNING: {__name__="up", job="node"} is stale at 2m, but the backfill cannot store stale markers: evaluations from 2m to 3m still see its sample of 1m (promtool sees none)"#])
+    }
+
+    @Test func lookbackEndsTheWindow() throws {
+        // Last sample at 0, stale at 1m, nothing after: differs at 1m..5m (lookback [t-5m, t] holds 0 until 5m).
+        let warnings = StaleMarkerWarnings.warnings(for: try Self.test("1 stale", evalTimes: [900_000]), evaluationInterval: 60_000)
+        #expect(warnings.count == 1 && warnings[0].contains("evaluations from 1m to 5m"))
+    }
+
+    @Test func silentWhenNothingLooksInsideTheWindow() throws {
+        #expect(StaleMarkerWarnings.warnings(for: try Self.test("1 1 stale", evalTimes: [60_000]), evaluationInterval: 60_000).isEmpty)
+        #expect(StaleMarkerWarnings.warnings(for: try Self.test("stale 1", evalTimes: [600_000]), evaluationInterval: 60_000).isEmpty)
+        #expect(StaleMarkerWarnings.warnings(for: try Self.test("1 2 3", evalTimes: [600_000]), evaluationInterval: 60_000).isEmpty)
+    }
+}
