@@ -44,29 +44,42 @@ import Testing
             try OpenMetricsBackfillText.render([InputSeries(labels: ["job": "x"], points: [.value(1)])], interval: 1000)
         }
     }
+
+    @Test func staleMarkersAreListedForRemoteWrite() throws {
+        let series = [
+            InputSeries(labels: ["__name__": "up", "job": "a"], points: try SeriesValues.expand("1 stale _ 1 stale")),
+            InputSeries(labels: ["__name__": "up", "job": "b"], points: try SeriesValues.expand("1 2")),
+            InputSeries(labels: ["__name__": "m"], points: try SeriesValues.expand("stale 5")),
+        ]
+        #expect(try OpenMetricsBackfillText.staleMarkers(series, interval: 60_000) == [
+            RemoteWriteRequest.Series(labels: ["__name__": "up", "job": "a"],
+                                      samples: [(60_000, RemoteWriteRequest.staleMarker), (240_000, RemoteWriteRequest.staleMarker)]),
+            RemoteWriteRequest.Series(labels: ["__name__": "m"], samples: [(0, RemoteWriteRequest.staleMarker)]),
+        ])
+        // interval 0: the first point at a time wins, a stale one included.
+        let zero = [InputSeries(labels: ["__name__": "m"], points: try SeriesValues.expand("stale 5"))]
+        #expect(try OpenMetricsBackfillText.render(zero, interval: 0).samples == 0)
+        #expect(try OpenMetricsBackfillText.staleMarkers(zero, interval: 0).count == 1)
+    }
 }
 
-@Suite struct StaleMarkerWarningsTests {
-    static func test(_ values: String, interval: Int64 = 60_000, evalTimes: [Int64]) throws -> RuleTestGroup {
-        RuleTestGroup(interval: interval, inputSeries: [InputSeries(labels: ["__name__": "up", "job": "node"], points: try SeriesValues.expand(values))],
-                      alertRuleTests: evalTimes.map { AlertRuleTest(evaluationTime: $0, alertName: "A", expectedAlerts: []) })
+@Suite struct RemoteWriteRequestTests {
+    @Test func protobufOfOneSeries() {
+        let bytes = RemoteWriteRequest.protobuf([RemoteWriteRequest.Series(labels: ["b": "2", "__name__": "m"], samples: [(300, 1.0)])])
+        // TimeSeries(labels: [__name__=m, b=2], samples: [value 1.0 (0x3FF0000000000000), timestamp 300 (varint AC 02)])
+        let label1: [UInt8] = [0x0A, 0x0D, 0x0A, 0x08] + Array("__name__".utf8) + [0x12, 0x01, 0x6D]
+        let label2: [UInt8] = [0x0A, 0x06, 0x0A, 0x01, 0x62, 0x12, 0x01, 0x32]
+        let sample: [UInt8] = [0x12, 0x0C, 0x09, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0x10, 0xAC, 0x02]
+        let series = label1 + label2 + sample
+        #expect(bytes == [0x0A, UInt8(series.count)] + series)
     }
 
-    @Test func namesTheWindowWhereTheBackfillDiffers() throws {
-        // Last sample at 1m, stale at 2m, next sample at 4m: evaluations at 2m and 3m differ.
-        let warnings = StaleMarkerWarnings.warnings(for: try Self.test("1 1 stale _ 1", evalTimes: [600_000]), evaluationInterval: 60_000)
-        #expect(warnings == [#"  WARNING: {__name__="up", job="node"} is stale at 2m, but the backfill cannot store stale markers: evaluations from 2m to 3m still see its sample of 1m (promtool sees none)"#])
-    }
-
-    @Test func lookbackEndsTheWindow() throws {
-        // Last sample at 0, stale at 1m, nothing after: differs at 1m..5m (lookback [t-5m, t] holds 0 until 5m).
-        let warnings = StaleMarkerWarnings.warnings(for: try Self.test("1 stale", evalTimes: [900_000]), evaluationInterval: 60_000)
-        #expect(warnings.count == 1 && warnings[0].contains("evaluations from 1m to 5m"))
-    }
-
-    @Test func silentWhenNothingLooksInsideTheWindow() throws {
-        #expect(StaleMarkerWarnings.warnings(for: try Self.test("1 1 stale", evalTimes: [60_000]), evaluationInterval: 60_000).isEmpty)
-        #expect(StaleMarkerWarnings.warnings(for: try Self.test("stale 1", evalTimes: [600_000]), evaluationInterval: 60_000).isEmpty)
-        #expect(StaleMarkerWarnings.warnings(for: try Self.test("1 2 3", evalTimes: [600_000]), evaluationInterval: 60_000).isEmpty)
+    @Test func snappyLiteralHeaders() {
+        #expect(RemoteWriteRequest.snappyBlock([]) == [0])
+        #expect(RemoteWriteRequest.snappyBlock([7]) == [1, 0, 7])
+        #expect(Array(RemoteWriteRequest.snappyBlock(Array(repeating: 1, count: 60)).prefix(2)) == [60, 59 << 2])
+        #expect(Array(RemoteWriteRequest.snappyBlock(Array(repeating: 1, count: 61)).prefix(3)) == [61, 60 << 2, 60])
+        #expect(Array(RemoteWriteRequest.snappyBlock(Array(repeating: 1, count: 300)).prefix(5)) == [0xAC, 0x02, 61 << 2, 0x2B, 0x01])
+        #expect(RemoteWriteRequest.staleMarker.bitPattern == 0x7FF0_0000_0000_0002)
     }
 }

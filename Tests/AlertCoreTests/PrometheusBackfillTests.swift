@@ -26,7 +26,8 @@ import Testing
         let expected: [(Double, [Double])] = [
             (0, [1]), (60, [2]), (90, [2]), (120, [3]), (180, [4]),
             (240, [4]),        // `_`: the 5-minute lookback still sees 4
-            (300, [4]),        // `stale` is a gap here (promtool would return nothing; docs/rule-tests.md)
+            (300, []),         // `stale`: a real staleness marker, sent by remote write
+            (359, []),
             (360, [7]), (420, [.infinity]),
             (780, [.nan]),     // last sample at 480: Prometheus 2.x's lookback [t-5m, t] still holds it
             (781, []),         // gone
@@ -43,8 +44,7 @@ import Testing
         #expect(access(prometheus.directory, F_OK) != 0, "its folder is removed")
     }
 
-    /// The one documented difference: promtool's stale marker hides the series at once (this file
-    /// passes promtool), where the backfilled gap above still shows 4 at 300.
+    /// promtool's stale marker hides the series at once, as the backfill above does at 300 and 359.
     @Test func promtoolHidesAStaleSeriesAtOnce() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -4,7 +4,8 @@ import Testing
 
 /// The whole chain but the real evaluator: test file → series notation → OpenMetrics →
 /// `promtool tsdb create-blocks-from` → temporary Prometheus → queries at virtual times → promtool's
-/// comparison and text. The evaluator is a stand-in that is exact for `for: 0` rules without
+/// comparison and text (with `_`, `stale`, `+Inf`, `NaN` and an `eval_time` between two steps).
+/// The evaluator is a stand-in that is exact for `for: 0` rules without
 /// templates (an alert fires exactly while its expression returns the series), so for such a file
 /// our output must equal promtool's, passing and failing.
 @Suite(.serialized) struct RuleTestEndToEndTests {
@@ -68,12 +69,15 @@ import Testing
                 values: '0 0.5 _ 0 +Inf 0.1-0.1x2'
               - series: 'probe_icmp_packet_loss_ratio{instance="pi1", job="icmp"}'
                 values: '1x3 NaN 0.3'
+              - series: 'probe_icmp_packet_loss_ratio{instance="pi2", job="icmp"}'
+                values: '1 stale 1 stale'
             alert_rule_test:
               - eval_time: 0m
                 alertname: HighICMPPacketLoss
                 exp_alerts:
         \(loss("pi1"))
-              - eval_time: 90s
+        \(loss("pi2"))
+              - eval_time: 100s
                 alertname: HighICMPPacketLoss
                 exp_alerts:
         \(loss("pi1"))
@@ -81,6 +85,7 @@ import Testing
               - eval_time: 2m
                 alertname: HighICMPPacketLoss
                 exp_alerts:
+        \(loss("pi2"))
         \(loss("pi0"))
         \(loss("pi1"))
               - eval_time: 3m

@@ -5,13 +5,11 @@
 /// - Point i of a series is at i·`interval` milliseconds (timestamps in seconds, millisecond
 ///   precision), from time 0 as promtool loads them.
 /// - `_` writes nothing.
-/// - `stale` writes nothing either: OpenMetrics has no way to write Prometheus's stale-marker NaN
-///   (a `NaN` in the text is an ordinary NaN sample). So a backfilled series stays visible for
-///   the 5-minute lookback after its last sample, where promtool's stale marker hides it at once:
-///   queries between a `stale` and the lookback's end can differ from promtool (documented in
-///   docs/rule-tests.md, and a conformance case shows where they agree).
+/// - `stale` is not written here: OpenMetrics has no way to write Prometheus's stale-marker NaN
+///   (a `NaN` in the text is an ordinary NaN sample). ``staleMarkers(_:interval:)`` lists them
+///   for ``PrometheusBackfill``, which sends them through remote write.
 /// - Several points at one timestamp (an `interval` of 0, which promtool 2.42 allows and which
-///   is its default): the first one is kept, as promtool's loader keeps it.
+///   is its default): the first one is kept (a `stale` included), as promtool's loader keeps it.
 /// - Series with the same label set are merged; families are written contiguously.
 public enum OpenMetricsBackfillText {
     /// A series without a metric name cannot be written in OpenMetrics.
@@ -24,9 +22,34 @@ public enum OpenMetricsBackfillText {
 
     /// The text, and how many samples it holds.
     public static func render(_ series: [InputSeries], interval: Int64) throws(UnnamedSeries) -> (text: String, samples: Int) {
+        var text = ""
+        var count = 0
+        for (labels, points) in try firstPoints(series, interval: interval) {
+            let prefix = labels["__name__"]! + labelText(labels)
+            for (time, point) in points {
+                guard case let .value(value) = point else { continue }
+                text += "\(prefix) \(valueText(value)) \(timestampText(time))\n"
+                count += 1
+            }
+        }
+        return (text + "# EOF\n", count)
+    }
+
+    /// The `stale` points: per series, the times (milliseconds) of its staleness markers.
+    static func staleMarkers(_ series: [InputSeries], interval: Int64) throws(UnnamedSeries) -> [RemoteWriteRequest.Series] {
+        try firstPoints(series, interval: interval).compactMap { labels, points in
+            let stale = points.filter { $0.point == .stale }.map { (time: $0.time, value: RemoteWriteRequest.staleMarker) }
+            return stale.isEmpty ? nil : RemoteWriteRequest.Series(labels: labels, samples: stale)
+        }
+    }
+
+    /// Every series once (same label sets merged), families together in order of first
+    /// appearance, each with its first point per timestamp in time order; `_` dropped.
+    static func firstPoints(_ series: [InputSeries], interval: Int64) throws(UnnamedSeries)
+        -> [(labels: [String: String], points: [(time: Int64, point: SeriesPoint)])] {
         var families: [String] = []
         var seriesByName: [String: [[String: String]]] = [:]
-        var points: [[String: String]: [Int64: Double]] = [:]
+        var points: [[String: String]: [Int64: SeriesPoint]] = [:]
         for input in series {
             guard let name = input.labels["__name__"], !name.isEmpty else { throw UnnamedSeries(labels: input.labels) }
             if seriesByName[name] == nil { families.append(name) }
@@ -34,24 +57,16 @@ public enum OpenMetricsBackfillText {
                 seriesByName[name, default: []].append(input.labels)
                 points[input.labels] = [:]
             }
-            for (index, point) in input.points.enumerated() {
-                guard case let .value(value) = point else { continue }
+            for (index, point) in input.points.enumerated() where point != .omitted {
                 let time = Int64(index) * interval
-                if points[input.labels]![time] == nil { points[input.labels]![time] = value }
+                if points[input.labels]![time] == nil { points[input.labels]![time] = point }
             }
         }
-        var text = ""
-        var count = 0
-        for name in families {
-            for labels in seriesByName[name] ?? [] {
-                let prefix = name + labelText(labels)
-                for (time, value) in points[labels]!.sorted(by: { $0.key < $1.key }) {
-                    text += "\(prefix) \(valueText(value)) \(timestampText(time))\n"
-                    count += 1
-                }
+        return families.flatMap { name in
+            (seriesByName[name] ?? []).map { labels in
+                (labels, points[labels]!.sorted { $0.key < $1.key }.map { (time: $0.key, point: $0.value) })
             }
         }
-        return (text + "# EOF\n", count)
     }
 
     /// `{a="1",b="2"}` without `__name__`, escaped as OpenMetrics requires (`\\`, `\"`, `\n`).

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CurlClient
 import FoundationEssentials
 
 /// The real ``TestSeriesStore``: writes the input series as OpenMetrics
@@ -11,7 +12,11 @@ import FoundationEssentials
 /// - `--storage.tsdb.retention.time=100y`: time retention counts back from the newest block, so
 ///   a test spanning more than the default 15 days would lose its first blocks.
 /// - Prometheus 2.42 queries overlapping blocks without a flag (`allow-overlapping-blocks` is
-///   deprecated since 2.39) and nothing is appended to its head, so no out-of-order setting is needed.
+///   deprecated since 2.39).
+/// - `stale` points, which OpenMetrics cannot carry, are sent as real staleness markers through
+///   the remote-write receiver (`--web.enable-remote-write-receiver`) once it is ready; they land
+///   in the head next to the blocks' time range, which `out_of_order_time_window: 100y` allows.
+///   So a stale series disappears at once, exactly as in promtool.
 /// - Ready means a query through the datasource answers (the query API says 503 until the TSDB
 ///   is open), polled every 50 ms for at most `startupTimeout`.
 ///
@@ -53,23 +58,50 @@ public struct PrometheusBackfill: TestSeriesStore {
                 }
             }
             let config = directory + "/prometheus.yml"
-            try Data("# alertmanager-lite test rules: no scrape configs, the data is backfilled\nglobal: {}\n".utf8)
-                .write(to: URL(fileURLWithPath: config))
-            return try await start(directory: directory, config: config, data: data)
+            try Data(Self.configuration.utf8).write(to: URL(fileURLWithPath: config))
+            let loaded = try await start(directory: directory, config: config, data: data)
+            let markers = try OpenMetricsBackfillText.staleMarkers(series, interval: interval)
+            if !markers.isEmpty {
+                do { try await Self.send(markers, to: loaded.baseURL) } catch {
+                    await loaded.close()
+                    throw error
+                }
+            }
+            return loaded
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
     }
 
+    /// No scrape configs; the out-of-order window lets stale markers in next to the blocks.
+    static let configuration = """
+    # alertmanager-lite test rules: no scrape configs, the series are backfilled.
+    storage:
+      tsdb:
+        out_of_order_time_window: 100y
+
+    """
+
+    /// POSTs the staleness markers to `/api/v1/write` (remote write 1.0).
+    static func send(_ markers: [RemoteWriteRequest.Series], to baseURL: String) async throws {
+        let request = HTTPRequest(url: baseURL + "/api/v1/write", method: "POST", headers: [
+            "Content-Type": "application/x-protobuf", "Content-Encoding": "snappy", "X-Prometheus-Remote-Write-Version": "0.1.0",
+        ], body: RemoteWriteRequest.body(markers), timeout: .seconds(30))
+        let response = try await CurlEngine.shared.execute(request)
+        guard (200..<300).contains(response.statusCode) else {
+            throw Failure(description: "prometheus refused the stale markers: HTTP \(response.statusCode): \(String(decoding: response.body.prefix(500), as: UTF8.self))")
+        }
+    }
+
     /// Starts Prometheus; a port taken between choosing and binding it is retried on another.
-    private func start(directory: String, config: String, data: String) async throws -> any LoadedTestSeries {
+    private func start(directory: String, config: String, data: String) async throws -> TemporaryPrometheus {
         var lastFailure = ""
         for _ in 0..<3 {
             let port = try Self.freeLoopbackPort()
             let server = try SpawnedProcess.start(prometheus, [
                 "--config.file=\(config)", "--storage.tsdb.path=\(data)", "--storage.tsdb.retention.time=100y",
-                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+                "--web.listen-address=127.0.0.1:\(port)", "--web.enable-remote-write-receiver", "--log.level=warn",
             ], outputPath: directory + "/prometheus.log")
             let datasource = makeDatasource("http://127.0.0.1:\(port)")
             let deadline = ContinuousClock.now + .milliseconds(Int64(startupTimeout * 1000))
@@ -79,7 +111,7 @@ public struct PrometheusBackfill: TestSeriesStore {
                     break
                 }
                 if (try? await datasource.query("vector(1)", at: 0)) != nil {
-                    return TemporaryPrometheus(datasource: datasource, process: server, directory: directory)
+                    return TemporaryPrometheus(datasource: datasource, baseURL: "http://127.0.0.1:\(port)", process: server, directory: directory)
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -123,6 +155,7 @@ public struct PrometheusBackfill: TestSeriesStore {
 /// A running temporary Prometheus over backfilled blocks, killed and deleted by ``close()``.
 struct TemporaryPrometheus: LoadedTestSeries {
     let datasource: any Datasource
+    let baseURL: String
     let process: SpawnedProcess
     let directory: String
 

@@ -47,7 +47,6 @@ public struct RuleTestRunner: Sendable {
         }
         let ordered = Self.ordered(groups, by: file.groupEvaluationOrder)
         for test in file.tests {
-            result.warnings += StaleMarkerWarnings.warnings(for: test, evaluationInterval: file.evaluationInterval)
             result.errors += await run(test, groups: ordered, evaluationInterval: file.evaluationInterval)
         }
         return result
