@@ -40,7 +40,7 @@ public struct ReplayRunner: Sendable {
     }
 
     /// Replays `[from, to]` (Unix seconds) with `evaluator`; `step` (seconds) overrides every
-    /// group's interval. `report` is called with each change as soon as it is known per group.
+    /// group's interval. The evaluator must be fresh (no state) so the first round starts empty.
     public func run(evaluator: any RuleEvaluating, from: Double, to: Double, step: Double?) async throws(InvalidRange) -> Report {
         guard to >= from else { throw InvalidRange(description: "--to (\(RFC3339Time.format(to))) is before --from (\(RFC3339Time.format(from)))") }
         if let step, !(step > 0) { throw InvalidRange(description: "--step must be positive") }

@@ -54,7 +54,7 @@ extension RuleTestGroup {
     static func parse(_ node: ConfigNode) throws(ConfigError) -> RuleTestGroup {
         let map = try node.mapping(allowedKeys: ["interval", "input_series", "alert_rule_test", "promql_expr_test",
                                                  "external_labels", "external_url", "name"])
-        var group = RuleTestGroup(line: node.error("").line ?? 0)
+        var group = RuleTestGroup()
         if let name = map["name"] { group.name = try name.string() }
         if let interval = map["interval"] { group.interval = try interval.duration().milliseconds }
         for entry in try map["input_series"]?.list() ?? [] {

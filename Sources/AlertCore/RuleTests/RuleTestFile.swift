@@ -40,12 +40,10 @@ public struct RuleTestGroup: Sendable, Equatable {
     public var externalLabels: [String: String]
     /// `external_url:`, visible to templates as `$externalURL`.
     public var externalURL: String
-    /// The 1-based line of the entry, for messages.
-    public var line: Int
 
     public init(name: String = "", interval: Int64 = 0, inputSeries: [InputSeries] = [], alertRuleTests: [AlertRuleTest] = [],
                 promqlExpressionTests: [PromQLExpressionTest] = [], externalLabels: [String: String] = [:],
-                externalURL: String = "", line: Int = 0) {
+                externalURL: String = "") {
         self.name = name
         self.interval = interval
         self.inputSeries = inputSeries
@@ -53,7 +51,6 @@ public struct RuleTestGroup: Sendable, Equatable {
         self.promqlExpressionTests = promqlExpressionTests
         self.externalLabels = externalLabels
         self.externalURL = externalURL
-        self.line = line
     }
 
     /// The latest `eval_time` of all its alert and PromQL tests, in milliseconds (promtool's maxEvalTime).
