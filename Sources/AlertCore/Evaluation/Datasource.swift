@@ -48,6 +48,9 @@ public enum DatasourceError: Error, Sendable, Equatable, CustomStringConvertible
 /// ``PrometheusDatasource``; tests may use fakes.
 public protocol Datasource: Sendable {
     /// Evaluates `expression` at `time` (Unix seconds). A scalar result comes back as one sample
-    /// with no labels; a string result is a ``DatasourceError/badResponse(_:)``.
+    /// with no labels; a string (or range-vector) result is
+    /// ``DatasourceError/query(errorType:message:)`` `bad_data` "rule result is not a vector or
+    /// scalar" (Prometheus's rule manager's message): the expression is wrong, the datasource is
+    /// up, so it does not count towards `AlertmanagerLiteDatasourceDown`.
     func query(_ expression: String, at time: Double) async throws(DatasourceError) -> [Sample]
 }
