@@ -42,7 +42,7 @@ struct ReplayCommand: AsyncParsableCommand {
             ConsoleOutput.standardError("alertmanager-lite replay: \(error)\n")
             throw ExitCode(1)
         }
-        let evaluator = evaluators.makeEvaluator(datasource: source.datasource, externalLabels: source.externalLabels,
+        let evaluator = evaluators.makeEvaluator(groups: source.groups, datasource: source.datasource, externalLabels: source.externalLabels,
                                                  externalURL: source.externalURL)
         let runner = ReplayRunner(groups: source.groups, evaluationInterval: source.evaluationInterval)
         let report: ReplayRunner.Report

@@ -28,11 +28,11 @@ struct TestRulesCommand: AsyncParsableCommand {
     var promtool = "promtool"
 
     func run() async throws {
-        guard let evaluators = RuleEngineBinding.evaluators, let makeDatasource = RuleEngineBinding.makeDatasource else {
+        guard let evaluators = RuleEngineBinding.evaluators else {
             ConsoleOutput.standardError("alertmanager-lite test rules: \(RuleEngineBinding.missing ?? "")\n")
             throw ExitCode(2)
         }
-        let store = PrometheusBackfill(prometheus: prometheus, promtool: promtool, makeDatasource: makeDatasource)
+        let store = PrometheusBackfill(prometheus: prometheus, promtool: promtool, makeDatasource: RuleEngineBinding.makeDatasource)
         let status = await RuleTestCommandOutput.run(files, runner: RuleTestRunner(evaluators: evaluators, store: store),
                                                      stdout: ConsoleOutput.standardOutput, stderr: ConsoleOutput.standardError)
         if status != 0 { throw ExitCode(status) }

@@ -32,17 +32,18 @@ import Testing
         }
     }
 
-    /// The same cases through OUR evaluator (`alertmanager-lite test rules`): needs the `eval`
-    /// branch's RuleManager and PrometheusDatasource, bound in RuleEngineBinding at merge time.
-    /// Until then this fails and says so, rather than passing without having run anything.
+    /// The same cases through OUR evaluator and rule-file loader (`alertmanager-lite test rules`):
+    /// needs the `rules` branch's loader (and its templates), bound in RuleEngineBinding at merge
+    /// time. Until then this fails and says so, rather than passing without having run anything;
+    /// RealEvaluatorConformanceTests runs the template-free cases through the real RuleManager now.
     @Test func everyCasePassesThroughOurEvaluator() async throws {
-        guard let evaluators = RuleEngineBinding.evaluators, let makeDatasource = RuleEngineBinding.makeDatasource else {
+        guard let evaluators = RuleEngineBinding.evaluators else {
             Issue.record("waiting for the merge: \(RuleEngineBinding.missing ?? "")")
             return
         }
         final class Sink: @unchecked Sendable { var out = ""; var err = "" }
         let sink = Sink()
-        let runner = RuleTestRunner(evaluators: evaluators, store: PrometheusBackfill(makeDatasource: makeDatasource))
+        let runner = RuleTestRunner(evaluators: evaluators, store: PrometheusBackfill(makeDatasource: RuleEngineBinding.makeDatasource))
         let status = await RuleTestCommandOutput.run(Self.cases, runner: runner, stdout: { sink.out += $0 }, stderr: { sink.err += $0 })
         #expect(status == 0, "\(sink.out)\n\(sink.err)")
         let promtool = try await Command.runOffPool("promtool", ["test", "rules"] + Self.cases)

@@ -8,7 +8,7 @@ import Testing
 /// The series notation → OpenMetrics → `promtool tsdb create-blocks-from openmetrics` → a
 /// temporary Prometheus, queried at virtual times: each answer is what the notation says.
 @Suite(.serialized) struct PrometheusBackfillTests {
-    static let store = PrometheusBackfill { CurlCLIDatasource(baseURL: $0) }
+    static let store = PrometheusBackfill(makeDatasource: RuleEngineBinding.makeDatasource)
 
     static func values(_ loaded: any LoadedTestSeries, _ expression: String, at time: Double) async throws -> [Double] {
         try await loaded.datasource.query(expression, at: time).map(\.value)
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func aMissingPrometheusIsOneClearError() async throws {
-        let store = PrometheusBackfill(prometheus: "/nonexistent/prometheus") { CurlCLIDatasource(baseURL: $0) }
+        let store = PrometheusBackfill(prometheus: "/nonexistent/prometheus", makeDatasource: RuleEngineBinding.makeDatasource)
         do {
             _ = try await store.load([InputSeries(labels: ["__name__": "m"], points: [.value(1)])], interval: 1000)
             Issue.record("load succeeded without prometheus")

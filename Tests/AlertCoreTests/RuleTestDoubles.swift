@@ -20,7 +20,7 @@ struct ScriptedEvaluatorFactory: RuleEvaluatorFactory {
 
     func loadGroups(files: [String]) throws -> [RuleGroupDefinition] { groups }
 
-    func makeEvaluator(datasource: any Datasource, externalLabels: [String: String], externalURL: String) -> any RuleEvaluating {
+    func makeEvaluator(groups: [RuleGroupDefinition], datasource: any Datasource, externalLabels: [String: String], externalURL: String) -> any RuleEvaluating {
         ScriptedEvaluator(script: script)
     }
 }

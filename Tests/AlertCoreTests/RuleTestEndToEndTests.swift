@@ -37,7 +37,7 @@ import Testing
     struct EchoFactory: RuleEvaluatorFactory {
         let groups: [RuleGroupDefinition]
         func loadGroups(files: [String]) throws -> [RuleGroupDefinition] { groups }
-        func makeEvaluator(datasource: any Datasource, externalLabels: [String: String], externalURL: String) -> any RuleEvaluating {
+        func makeEvaluator(groups: [RuleGroupDefinition], datasource: any Datasource, externalLabels: [String: String], externalURL: String) -> any RuleEvaluating {
             QueryEchoEvaluator(datasource: datasource)
         }
     }
@@ -122,7 +122,7 @@ import Testing
         final class Sink: @unchecked Sendable { var out = ""; var err = "" }
         let sink = Sink()
         let group = RuleGroupDefinition(name: "network", file: directory.path + "/rules.yml", rules: [.alerting(Self.rule)])
-        let runner = RuleTestRunner(evaluators: EchoFactory(groups: [group]), store: PrometheusBackfill { CurlCLIDatasource(baseURL: $0) })
+        let runner = RuleTestRunner(evaluators: EchoFactory(groups: [group]), store: PrometheusBackfill(makeDatasource: RuleEngineBinding.makeDatasource))
         let status = await RuleTestCommandOutput.run([file], runner: runner, stdout: { sink.out += $0 }, stderr: { sink.err += $0 })
         return (promtool, (sink.out, sink.err, status))
     }

@@ -1,24 +1,31 @@
-/// Where `alertmanager-lite test rules` and `replay` get the real rule evaluator, the rule-file
-/// loader and the Prometheus datasource. They live on other branches (`eval`: RuleManager and
-/// PrometheusDatasource; `rules`: the rule-file loader; the config loader), so until those are
-/// merged these are nil and the commands say what is missing instead of running.
+/// Where `alertmanager-lite test rules` and `replay` get the rule-file loader and the config
+/// reader, which live on other branches until merged; until then these are nil and the commands
+/// say what is missing instead of running. The evaluator (``RuleManagerEvaluatorFactory``) and the
+/// datasource (``PrometheusDatasource``) are wired.
 ///
-/// MERGE: set ``evaluators`` to an adapter of the RuleManager (see ``RuleEvaluatorFactory``),
-/// ``makeDatasource`` to `{ url in PrometheusDatasource(url: url) }`, and ``replaySource`` to a
-/// reader of `--config.file` (the daemon's config loader).
+/// MERGE (`rules` branch): set ``loadRuleFiles`` to the rule-file loader
+/// (`[String]` paths → `[RuleGroupDefinition]`, throwing its file:line errors), and
+/// ``replaySource`` to a reader of `--config.file` (the daemon's config loader).
 public enum RuleEngineBinding {
-    public static let evaluators: (any RuleEvaluatorFactory)? = nil
-    public static let makeDatasource: (@Sendable (String) -> any Datasource)? = nil
+    public static let loadRuleFiles: (@Sendable ([String]) throws -> [RuleGroupDefinition])? = nil
     /// Reads `--config.file` (nil: the embedded default) into what a replay needs.
     public static let replaySource: (@Sendable (String?) throws -> ReplaySource)? = nil
 
+    /// The evaluator factory over the real RuleManager, once the loader is bound.
+    public static var evaluators: (any RuleEvaluatorFactory)? {
+        loadRuleFiles.map { RuleManagerEvaluatorFactory(loadRuleFiles: $0) }
+    }
+
+    /// The project's Prometheus client for a base URL (what `test rules` queries).
+    public static let makeDatasource: @Sendable (String) -> any Datasource = { url in
+        PrometheusDatasource(options: PrometheusDatasource.Options(url: url))
+    }
+
     /// Why the commands cannot run yet, or nil when everything is wired.
     public static var missing: String? {
-        var parts: [String] = []
-        if evaluators == nil { parts.append("the rule evaluator (RuleManager adapter)") }
-        if makeDatasource == nil { parts.append("the Prometheus datasource") }
-        return parts.isEmpty ? nil : "not wired yet: " + parts.joined(separator: " and ")
-            + " (RuleEngineBinding in Sources/AlertCore/RuleTests/RuleEngineBinding.swift)"
+        loadRuleFiles == nil
+            ? "not wired yet: the rule-file loader (RuleEngineBinding.loadRuleFiles in Sources/AlertCore/RuleTests/RuleEngineBinding.swift)"
+            : nil
     }
 }
 

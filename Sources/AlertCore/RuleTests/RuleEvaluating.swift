@@ -1,8 +1,8 @@
 /// The narrow part of the rule evaluator that `test rules` and `replay` drive: evaluate one group
 /// at a Unix time chosen by the caller (a virtual clock), keeping alert state between calls.
 ///
-/// The real evaluator (the `eval` branch's RuleManager) conforms with a few lines at merge time;
-/// the tests here use a double.
+/// The real one is ``RuleManagerEvaluator`` (over ``RuleManager``); tests of the runner and the
+/// replay also use doubles.
 public protocol RuleEvaluating: Sendable {
     /// Evaluates every rule of `group` once at `time` (Unix seconds) against the evaluator's
     /// datasource, rules in order, as one scheduled round would, and returns every rule's result
@@ -34,9 +34,10 @@ public protocol RuleEvaluatorFactory: Sendable {
     /// Loads `files` (Prometheus rule-file format) into groups, in file order then group order.
     /// Throws an error whose description is one line per problem, each naming file and line.
     func loadGroups(files: [String]) throws -> [RuleGroupDefinition]
-    /// A new evaluator with no alert state that queries `datasource`; templates see
+    /// A new evaluator with no alert state for `groups` that queries `datasource`; templates see
     /// `externalLabels` as `$externalLabels` and `externalURL` as `$externalURL`.
-    func makeEvaluator(datasource: any Datasource, externalLabels: [String: String], externalURL: String) -> any RuleEvaluating
+    func makeEvaluator(groups: [RuleGroupDefinition], datasource: any Datasource, externalLabels: [String: String],
+                       externalURL: String) -> any RuleEvaluating
 }
 
 /// Makes a test group's input series queryable through a ``Datasource`` (the real one backfills a

@@ -79,7 +79,7 @@ public struct RuleTestRunner: Sendable {
     }
 
     func run(_ test: RuleTestGroup, groups: [RuleGroupDefinition], evaluationInterval: Int64, datasource: any Datasource) async -> [String] {
-        let evaluator = evaluators.makeEvaluator(datasource: datasource, externalLabels: test.externalLabels, externalURL: test.externalURL)
+        let evaluator = evaluators.makeEvaluator(groups: groups, datasource: datasource, externalLabels: test.externalLabels, externalURL: test.externalURL)
         let checkTimes = Array(Set(test.alertRuleTests.map(\.evaluationTime))).sorted()
         var next = 0
         var errors: [String] = []
