@@ -30,8 +30,8 @@ import Testing
             calls.times.append(time)
             return [RuleEvaluation(rule: .alerting(Self.rule), alerts: Self.states(time))]
         }
-        let report = try await ReplayRunner(groups: [Self.group], evaluationInterval: 15).run(evaluator: evaluator, from: 590, to: 1320, step: nil)
-        #expect(calls.times.first == 600 && calls.times.last == 1320 && calls.times.count == 13, "aligned to the group's 60s interval")
+        let report = try await ReplayRunner(groups: [Self.group], evaluationInterval: 15).run(evaluator: evaluator, from: 590, to: 1320, step: 60)
+        #expect(calls.times.first == 600 && calls.times.last == 1320 && calls.times.count == 13, "aligned to the 60s step")
         #expect(report.changes.map(\.line) == [
             #"1970-01-01T00:11:00Z network TunnelDown {alertname="TunnelDown", instance="localhost:20241"} inactive -> pending value=0"#,
             #"1970-01-01T00:12:00Z network TunnelDown {alertname="TunnelDown", instance="localhost:20241"} pending -> firing value=0"#,
@@ -50,6 +50,21 @@ import Testing
         #expect(report.evaluations == 3)
         #expect(report.changes.map { "\($0.time) \($0.from)->\($0.to) \($0.value)" } == ["30.0 inactive->pending 2.0", "60.0 pending->inactive 2.0"])
         #expect(report.errors == ["1970-01-01T00:01:00Z network TunnelDown: bad_data: boom"])
+    }
+
+    @Test func withoutStepTheGroupsPrometheusSlotsAreUsed() async throws {
+        final class Calls: @unchecked Sendable { var times: [Double] = [] }
+        let calls = Calls()
+        let evaluator = ScriptedEvaluator { _, time in
+            calls.times.append(time)
+            return []
+        }
+        _ = try await ReplayRunner(groups: [Self.group], evaluationInterval: 15).run(evaluator: evaluator, from: 1000, to: 1300, step: nil)
+        let schedule = GroupSchedule(file: "network.yml", name: "network", interval: 60)
+        let first = schedule.slot(atOrBefore: 1000) >= 1000 ? 1000 : schedule.slot(after: 1000)
+        #expect(calls.times.first == first)
+        #expect(zip(calls.times, calls.times.dropFirst()).allSatisfy { abs($1 - $0 - 60) < 1e-6 })
+        #expect(calls.times.allSatisfy { $0 >= 1000 && $0 <= 1300 } && calls.times.count == 5)
     }
 
     @Test func refusesABackwardsRange() async {

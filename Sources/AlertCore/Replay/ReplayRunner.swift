@@ -2,9 +2,10 @@
 /// and reports every alert state change — what vmalert's `-replay.*` mode does, with
 /// `keep_firing_for`, and without writing anything anywhere.
 ///
-/// Each group runs on its own timeline: from the first multiple of its step at or after `from`
-/// up to `to` inclusive, the step being `step` when given, else the group's `interval`, else the
-/// config's `evaluation_interval`. Changes are reported in time order (groups in config order
+/// Each group runs on its own timeline up to `to` inclusive. Without `step`, on the slots a
+/// Prometheus loading the same file would use (``GroupSchedule``: the group's `interval`, else
+/// `evaluation_interval`, with the phase Prometheus derives from the file and group name); with
+/// `step`, on the multiples of `step`. Changes are reported in time order (groups in config order
 /// within one instant).
 public struct ReplayRunner: Sendable {
     public var groups: [RuleGroupDefinition]
@@ -50,7 +51,18 @@ public struct ReplayRunner: Sendable {
         for (order, group) in groups.enumerated() {
             let interval = step ?? group.interval ?? evaluationInterval
             var previous: [String: AlertInstance] = [:]
-            var time = (from / interval).rounded(.up) * interval
+            var first: Double
+            if step == nil {
+                let schedule = GroupSchedule(file: group.file, name: group.name, interval: interval)
+                let slot = schedule.slot(atOrBefore: from)
+                first = slot >= from ? slot : schedule.slot(after: from)
+            } else {
+                first = (from / interval).rounded(.up) * interval
+            }
+            // Each time from the first by multiplication: adding the interval again and again
+            // would drift on a fractional slot phase.
+            var round = 0.0
+            var time = first
             while time <= to {
                 let results = await evaluator.evaluate(group, at: time)
                 report.evaluations += 1
@@ -84,7 +96,8 @@ public struct ReplayRunner: Sendable {
                                                               labels: alert.labels, from: alert.state, to: .inactive, value: alert.value)))
                 }
                 previous = current
-                time += interval
+                round += 1
+                time = first + round * interval
             }
         }
         report.changes = perGroup.enumerated().sorted { lhs, rhs in
