@@ -19,13 +19,15 @@ public final class ExporterProcess: @unchecked Sendable {
     /// answers (any HTTP status counts: with basic auth it is 401).
     /// `listenHost` is the host part of `--web.listen-address` (empty: every address); requests go
     /// to 127.0.0.1 unless it names another host.
-    public init(arguments: [String], tls: Bool = false, curlExtra: [String] = [], listenHost: String = "127.0.0.1") throws {
+    /// `binary` is another daemon of the package to start the same way (alertmanager-lite).
+    public init(arguments: [String], tls: Bool = false, curlExtra: [String] = [], listenHost: String = "127.0.0.1",
+                binary: String = ExporterProcess.binary) throws {
         port = try freeLoopbackPort()
         scheme = tls ? "https" : "http"
         urlHost = listenHost.isEmpty ? "127.0.0.1" : listenHost
         logFile = NSTemporaryDirectory() + "vandine-exporter-\(port).log"
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments + ["--web.listen-address", "\(listenHost):\(port)"]
         process.standardError = FileHandle(forWritingAtPath: logFile)
         process.standardOutput = FileHandle(forWritingAtPath: logFile)
@@ -37,7 +39,7 @@ public final class ExporterProcess: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.05)
         }
         stop()
-        throw StartFailure(description: "vandine-exporter did not come up on port \(port): \(log)")
+        throw StartFailure(description: "\(URL(fileURLWithPath: binary).lastPathComponent) did not come up on port \(port): \(log)")
     }
 
     public struct StartFailure: Error, CustomStringConvertible {
@@ -78,7 +80,7 @@ extension ExporterProcess {
     /// cooperative threads while other suites' probes need them (a held thread made unrelated
     /// timing tests miss their deadlines).
     public static func started(arguments: [String], tls: Bool = false, curlExtra: [String] = [],
-                               listenHost: String = "127.0.0.1") async throws -> ExporterProcess {
+                               listenHost: String = "127.0.0.1", binary: String = ExporterProcess.binary) async throws -> ExporterProcess {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Result {
@@ -88,7 +90,7 @@ extension ExporterProcess {
                     var attempt = 1
                     while true {
                         do {
-                            return try ExporterProcess(arguments: arguments, tls: tls, curlExtra: curlExtra, listenHost: listenHost)
+                            return try ExporterProcess(arguments: arguments, tls: tls, curlExtra: curlExtra, listenHost: listenHost, binary: binary)
                         } catch let failure as StartFailure where attempt < 3 && failure.description.lowercased().contains("in use") {
                             attempt += 1
                         }

@@ -1,0 +1,17 @@
+import ArgumentParser
+import VandineCore
+
+/// `alertmanager-lite`: `serve` (the default, so `alertmanager-lite --config.file F` runs the
+/// daemon) and the tool subcommands. The daemon's flags live in `serve`, not here: a parent and a
+/// subcommand with the same option name lose the subcommand's value (docs/pitfalls.md).
+@main
+struct AlertManagerLiteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alertmanager-lite",
+        abstract: "Evaluates Prometheus alerting rules, keeps their state in SQLite and serves Prometheus- and Alertmanager-shaped APIs.",
+        version: BuildInfo.version,
+        // The tool subcommands (check-config, test, replay) are added to this list.
+        subcommands: [ServeCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}
