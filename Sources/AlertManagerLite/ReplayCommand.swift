@@ -33,12 +33,9 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             stepSeconds = duration.seconds
         }
-        guard let evaluators = RuleEngineBinding.evaluators, let readSource = RuleEngineBinding.replaySource else {
-            ConsoleOutput.standardError("alertmanager-lite replay: \(RuleEngineBinding.missing ?? "not wired yet: the config loader (RuleEngineBinding.replaySource)")\n")
-            throw ExitCode(2)
-        }
+        let evaluators = RuleEngineBinding.evaluators
         let source: ReplaySource
-        do { source = try readSource(configFile) } catch {
+        do { source = try RuleEngineBinding.replaySource(configFile) } catch {
             ConsoleOutput.standardError("alertmanager-lite replay: \(error)\n")
             throw ExitCode(1)
         }

@@ -10,8 +10,7 @@ struct AlertManagerLiteCommand: AsyncParsableCommand {
         commandName: "alertmanager-lite",
         abstract: "Evaluates Prometheus alerting rules, keeps their state in SQLite and serves Prometheus- and Alertmanager-shaped APIs.",
         version: BuildInfo.version,
-        // The tool subcommands (check-config, test, replay) are added to this list.
-        subcommands: [ServeCommand.self],
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, TestCommand.self, ReplayCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -14,9 +14,6 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the daemon (the default): evaluates the rules, serves the APIs, /metrics and the status page."
     )
 
-    /// Where the state lives when neither `--storage.path` nor the config's `storage.path` says.
-    static let defaultStoragePath = "data/alertmanager-lite.db"
-
     @Option(name: .customLong("config.file"), help: "Configuration file. Without it an embedded default is used.")
     var configFile: String?
 
@@ -33,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logFormat = "logfmt"
 
     @Option(name: .customLong("storage.path"),
-            help: "SQLite state file; overrides the config's storage.path (default \(ServeCommand.defaultStoragePath)).")
+            help: "SQLite state file; overrides the config's storage.path (default \(AlertManagerLiteConfig.defaultStoragePath)).")
     var storagePath: String?
 
     func validate() throws {
@@ -56,37 +53,42 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "alertmanager-lite")
         guard let webConfig = loadWebConfig(logger: logger) else { throw ExitCode(1) }
 
-        // ── Wiring point (issue 9, connected by the lead at merge) ──────────────────────────────
-        // Load AlertManagerLiteConfig from `configFile` (embedded default without it); take
-        // `storage.path` from it unless `--storage.path` is given; build the RuleManager with
-        // `store.load()` as its restored state, its per-round change callback calling
-        // `store.commit(_:)` (log and go on when it throws), `evaluations.recordRuleEvaluation`
-        // once per rule per round, and `store.removeRules(notIn:)` after each (re)load; pass it
-        // as `rules`, its Service in `ruleServices`, and its reload as `reload`. Until then the
-        // daemon serves zero rule groups.
-        let path = storagePath ?? Self.defaultStoragePath
+        guard let config = loadConfig(logger: logger), let rules = loadRules(config, logger: logger) else { throw ExitCode(1) }
+        let path = storagePath ?? config.storagePath
         let store = openStore(path: path, logger: logger)
+        let restored: [RuleStateKey: [AlertInstance]]
+        do {
+            restored = try store.load()
+        } catch {
+            logger.error("cannot read the stored alert state; starting empty", metadata: ["path": "\(path)", "err": "\(error)"])
+            restored = [:]
+        }
         let evaluations = RuleEvaluationMetrics()
-        let rules: any RuleStatusProvider = NoRuleGroups()
-        let ruleServices: [any Service] = []
-        let reload: @Sendable () -> Result<Void, any Error> = { .success(()) }
-        // ─────────────────────────────────────────────────────────────────────────────────────────
+        let manager = RuleManager(
+            groups: rules.groups, datasource: PrometheusDatasource(config: config.datasource),
+            options: RuleManagerOptions(config: config), restoredState: restored,
+            sink: StoreSink(store: store, logger: logger), logger: logger,
+            ruleEvaluated: { group, seconds, failed in evaluations.recordRuleEvaluation(group: group, seconds: seconds, failed: failed) })
+        let reload: @Sendable () -> Result<Void, any Error> = { [configFile] in
+            Self.reload(configFile: configFile, running: config, manager: manager, logger: logger)
+        }
 
         let pushed = PushedAlerts(store: store, logger: logger)
-        let state = AlertManagerLiteState(rules: rules, store: store, pushed: pushed, evaluations: evaluations,
+        let state = AlertManagerLiteState(rules: manager, store: store, pushed: pushed, evaluations: evaluations,
                                           configSource: configFile ?? "embedded default", logger: logger, reload: reload)
         let address = ListenAddress(listenAddress)!
         let app = try buildApplication(state: state, webConfig: webConfig, listen: address)
         logger.info("starting alertmanager-lite", metadata: [
             "version": "\(BuildInfo.version)", "address": "\(listenAddress)", "storage": "\(path)",
+            "config": "\(configFile ?? "embedded default")", "datasource": "\(config.datasource.url)",
+            "rule_groups": "\(rules.groups.count)", "restored_rules": "\(restored.count)",
             "sqlite": "\(SQLiteDatabase.libraryVersion)", "tls": "\(webConfig.tls != nil)",
             "basic_auth": "\(!webConfig.basicAuthUsers.isEmpty)",
         ])
         var groupConfiguration = ServiceGroupConfiguration(
             // Array order is start order: the rule manager first, the HTTP server after it (so it
             // stops first), SIGHUP last.
-            services: ruleServices.map { .init(service: $0) }
-                + [.init(service: app), .init(service: SignalReloadService { state.reload() })],
+            services: [.init(service: manager), .init(service: app), .init(service: SignalReloadService { state.reload() })],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -100,6 +102,59 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("alertmanager-lite stopped")
+    }
+
+    /// The config (`--config.file`, else the embedded default); nil after logging why.
+    private func loadConfig(logger: Logger) -> AlertManagerLiteConfig? {
+        guard let configFile else { return AlertManagerLiteConfig.defaultConfig() }
+        do {
+            return try AlertManagerLiteConfig.load(path: configFile)
+        } catch {
+            logger.critical("cannot load the configuration", metadata: ["err": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The config's rule files; nil after logging why. Recording rules are logged once each.
+    private func loadRules(_ config: AlertManagerLiteConfig, logger: Logger) -> LoadedRules? {
+        do {
+            let rules = try config.loadRules()
+            for warning in rules.warnings { logger.warning("\(warning)") }
+            return rules
+        } catch {
+            logger.critical("cannot load the rule files", metadata: ["err": "\(error)"])
+            return nil
+        }
+    }
+
+    /// `/-/reload` and SIGHUP: re-reads the config and its rule files and hands the groups to the
+    /// rule manager, which keeps the state of every rule that did not change. On any error the
+    /// running rules stay as they are. The datasource, `evaluation_interval`, external labels and
+    /// `storage.path` are read at start only: a change to them is logged as needing a restart.
+    static func reload(configFile: String?, running: AlertManagerLiteConfig, manager: RuleManager,
+                       logger: Logger) -> Result<Void, any Error> {
+        let config: AlertManagerLiteConfig
+        let rules: LoadedRules
+        do {
+            config = try configFile.map { path throws(ConfigError) in try AlertManagerLiteConfig.load(path: path) }
+                ?? AlertManagerLiteConfig.defaultConfig()
+            rules = try config.loadRules()
+        } catch {
+            return .failure(error)
+        }
+        for warning in rules.warnings { logger.warning("\(warning)") }
+        var startOnly: [String] = []
+        if config.datasource != running.datasource { startOnly.append("datasource") }
+        if config.evaluationInterval != running.evaluationInterval { startOnly.append("evaluation_interval") }
+        if config.externalLabels != running.externalLabels || config.externalURL != running.externalURL {
+            startOnly.append("external_labels/external_url")
+        }
+        if config.storagePath != running.storagePath { startOnly.append("storage.path") }
+        if !startOnly.isEmpty {
+            logger.warning("changed settings take effect at the next restart", metadata: ["settings": "\(startOnly.joined(separator: ", "))"])
+        }
+        Task { await manager.reload(rules.groups) }
+        return .success(())
     }
 
     /// Opens the state file, creating its directory first; the store itself never fails (a bad
@@ -129,7 +184,17 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// The rule status until the rule manager is wired in: no groups.
-private struct NoRuleGroups: RuleStatusProvider {
-    func groupStatuses() async -> [GroupStatus] { [] }
+/// Commits each evaluation round's changes to the state store in one transaction; a failed
+/// commit is logged and evaluation goes on (the next change to those rules writes them again).
+private struct StoreSink: AlertStateSink {
+    let store: AlertStateStore
+    let logger: Logger
+
+    func commit(changes: [RuleStateKey: [AlertInstance]]) async {
+        do {
+            try store.commit(changes)
+        } catch {
+            logger.error("cannot store alert state", metadata: ["rules": "\(changes.count)", "err": "\(error)"])
+        }
+    }
 }

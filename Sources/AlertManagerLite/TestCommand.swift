@@ -28,10 +28,7 @@ struct TestRulesCommand: AsyncParsableCommand {
     var promtool = "promtool"
 
     func run() async throws {
-        guard let evaluators = RuleEngineBinding.evaluators else {
-            ConsoleOutput.standardError("alertmanager-lite test rules: \(RuleEngineBinding.missing ?? "")\n")
-            throw ExitCode(2)
-        }
+        let evaluators = RuleEngineBinding.evaluators
         let store = PrometheusBackfill(prometheus: prometheus, promtool: promtool, makeDatasource: RuleEngineBinding.makeDatasource)
         let status = await RuleTestCommandOutput.run(files, runner: RuleTestRunner(evaluators: evaluators, store: store),
                                                      stdout: ConsoleOutput.standardOutput, stderr: ConsoleOutput.standardError)

@@ -248,20 +248,20 @@ struct FakeRuleStatusProvider: RuleStatusProvider {
 
     @Test func metricsPassPromtoolAndCountRulesAndAlerts() async throws {
         let state = Self.makeState()
-        state.evaluations.recordRuleEvaluation(group: "node", seconds: 0.004, failed: false)
-        state.evaluations.recordRuleEvaluation(group: "node", seconds: 0.002, failed: true)
+        state.evaluations.recordRuleEvaluation(group: "rules/node.yml;node", seconds: 0.004, failed: false)
+        state.evaluations.recordRuleEvaluation(group: "rules/node.yml;node", seconds: 0.002, failed: true)
         try await Self.app(state).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 let body = String(buffer: response.body)
                 let lint = try await Command.runOffPool("promtool", ["check", "metrics"], input: body)
                 #expect(lint.status == 0, "\(lint.stdout)\(lint.stderr)")
                 let set = MetricSet(try ExpositionParser.parse(body))
-                #expect(set.sample(named: "alertmanager_lite_rule_evaluations_total", labels: ["rule_group": "node"]) == 2)
-                #expect(set.sample(named: "alertmanager_lite_rule_evaluation_failures_total", labels: ["rule_group": "node"]) == 1)
-                #expect(set.sample(named: "alertmanager_lite_rule_evaluations_total", labels: ["rule_group": "never"]) == 0)
+                #expect(set.sample(named: "alertmanager_lite_rule_evaluations_total", labels: ["rule_group": "rules/node.yml;node"]) == 2)
+                #expect(set.sample(named: "alertmanager_lite_rule_evaluation_failures_total", labels: ["rule_group": "rules/node.yml;node"]) == 1)
+                #expect(set.sample(named: "alertmanager_lite_rule_evaluations_total", labels: ["rule_group": "rules/other.yml;never"]) == 0)
                 #expect(set.sample(named: "alertmanager_lite_rule_evaluation_duration_seconds_count") == 2)
-                #expect(set.sample(named: "alertmanager_lite_rule_group_last_evaluation_timestamp_seconds", labels: ["rule_group": "node"]) == Self.now)
-                #expect(set.sample(named: "alertmanager_lite_rule_group_last_duration_seconds", labels: ["rule_group": "node"]) == 0.0123)
+                #expect(set.sample(named: "alertmanager_lite_rule_group_last_evaluation_timestamp_seconds", labels: ["rule_group": "rules/node.yml;node"]) == Self.now)
+                #expect(set.sample(named: "alertmanager_lite_rule_group_last_duration_seconds", labels: ["rule_group": "rules/node.yml;node"]) == 0.0123)
                 #expect(set.sample(named: "alertmanager_lite_alerts", labels: ["state": "firing"]) == 1)
                 #expect(set.sample(named: "alertmanager_lite_alerts", labels: ["state": "pending"]) == 1)
                 #expect(set.sample(named: "alertmanager_lite_alerts", labels: ["state": "unknown"]) == 1)

@@ -44,6 +44,7 @@ public actor RuleManager: Service, RuleStatusProvider {
     private var reloading = false
     private var reloadWaiters: [CheckedContinuation<Void, Never>] = []
     private var commitTail: Task<Void, Never>?
+    private let ruleEvaluated: (@Sendable (_ groupKey: String, _ seconds: Double, _ failed: Bool) -> Void)?
 
     /// - Parameters:
     ///   - groups: the rule groups, in the order the rule files listed them.
@@ -52,10 +53,14 @@ public actor RuleManager: Service, RuleStatusProvider {
     ///   - restoredState: alert instances from the state store, by rule state key.
     ///   - sink: receives every change (nil: nobody; the return values still carry them).
     ///   - wallClock: Unix time in seconds, for `run()`'s scheduling (tests pass their own).
+    ///   - ruleEvaluated: told of every rule evaluation: the group's `file;name` key, the query's
+    ///     time in seconds, and whether the rule failed (for the evaluation-duration histogram).
     public init(groups: [RuleGroupDefinition], datasource: any Datasource, options: RuleManagerOptions = RuleManagerOptions(),
                 restoredState: [RuleStateKey: [AlertInstance]] = [:], sink: (any AlertStateSink)? = nil,
                 logger: Logger = Logger(label: "alertmanager-lite.rules"),
-                wallClock: @escaping @Sendable () -> Double = RuleManager.unixTime) {
+                wallClock: @escaping @Sendable () -> Double = RuleManager.unixTime,
+                ruleEvaluated: (@Sendable (_ groupKey: String, _ seconds: Double, _ failed: Bool) -> Void)? = nil) {
+        self.ruleEvaluated = ruleEvaluated
         self.datasource = datasource
         self.options = options
         self.sink = sink
@@ -112,6 +117,10 @@ public actor RuleManager: Service, RuleStatusProvider {
         guard let round = await group.evaluate(at: time, datasource: datasource, externalLabels: options.externalLabels,
                                                externalURL: options.externalURL) else { return nil }
         var changes = round.changes
+        if let ruleEvaluated {
+            let groupKey = group.definition.file + ";" + group.definition.name
+            for evaluation in round.ruleEvaluations { ruleEvaluated(groupKey, evaluation.seconds, evaluation.failed) }
+        }
         for (key, error) in round.newRuleErrors {
             logger.warning("rule evaluation failed", metadata: ["file": "\(key.file)", "group": "\(key.group)",
                                                                 "rule": "\(key.rule)", "error": "\(error)"])

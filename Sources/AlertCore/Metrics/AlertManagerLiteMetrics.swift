@@ -26,12 +26,13 @@ public enum AlertManagerLiteMetrics {
                   help: "Whether the last configuration reload attempt was successful.")
         set.gauge("alertmanager_lite_config_last_reload_success_timestamp_seconds", reload.lastSuccess,
                   help: "Timestamp of the last successful configuration reload.")
-        for family in evaluations.families(groups: groups.map(\.definition.name)) { set.add(family) }
+        // `rule_group` is `<file>;<name>`, as Prometheus labels its `prometheus_rule_*` series.
+        for family in evaluations.families(groups: groups.map(Self.groupKey)) { set.add(family) }
 
         var alertCounts: [String: Double] = ["pending": 0, "firing": 0]
         var ruleCounts: [String: Double] = ["unknown": 0, "inactive": 0, "pending": 0, "firing": 0]
         for group in groups {
-            let labels = ["rule_group": group.definition.name]
+            let labels = ["rule_group": Self.groupKey(group)]
             set.gauge("alertmanager_lite_rule_group_last_evaluation_timestamp_seconds", group.lastEvaluation ?? 0,
                       help: "The timestamp of the last rule group evaluation in seconds (0 before the first).", labels: labels)
             set.gauge("alertmanager_lite_rule_group_last_duration_seconds", group.evaluationDuration,
@@ -68,4 +69,7 @@ public enum AlertManagerLiteMetrics {
         for family in ProcessMetrics.families() { set.add(family) }
         return set.families
     }
+
+    /// A group's `rule_group` label value: `<file>;<name>` (Prometheus's `GroupKey`).
+    static func groupKey(_ group: GroupStatus) -> String { group.definition.file + ";" + group.definition.name }
 }

@@ -1,31 +1,30 @@
-/// Where `alertmanager-lite test rules` and `replay` get the rule-file loader and the config
-/// reader, which live on other branches until merged; until then these are nil and the commands
-/// say what is missing instead of running. The evaluator (``RuleManagerEvaluatorFactory``) and the
-/// datasource (``PrometheusDatasource``) are wired.
-///
-/// MERGE (`rules` branch): set ``loadRuleFiles`` to the rule-file loader
-/// (`[String]` paths → `[RuleGroupDefinition]`, throwing its file:line errors), and
-/// ``replaySource`` to a reader of `--config.file` (the daemon's config loader).
-public enum RuleEngineBinding {
-    public static let loadRuleFiles: (@Sendable ([String]) throws -> [RuleGroupDefinition])? = nil
-    /// Reads `--config.file` (nil: the embedded default) into what a replay needs.
-    public static let replaySource: (@Sendable (String?) throws -> ReplaySource)? = nil
+import VandineCore
 
-    /// The evaluator factory over the real RuleManager, once the loader is bound.
-    public static var evaluators: (any RuleEvaluatorFactory)? {
-        loadRuleFiles.map { RuleManagerEvaluatorFactory(loadRuleFiles: $0) }
+/// What `alertmanager-lite test rules` and `replay` run on: the daemon's own rule-file loader,
+/// config reader, evaluator (``RuleManagerEvaluatorFactory``) and datasource
+/// (``PrometheusDatasource``) — so a rule test exercises exactly what the daemon evaluates.
+public enum RuleEngineBinding {
+    /// Rule files (paths) → groups, throwing the loader's file:line errors.
+    public static let loadRuleFiles: @Sendable ([String]) throws -> [RuleGroupDefinition] = { paths in
+        try RuleFileLoader.load(files: paths).groups
     }
+
+    /// Reads `--config.file` (nil: the embedded default) into what a replay needs.
+    public static let replaySource: @Sendable (String?) throws -> ReplaySource = { path in
+        let config = try path.map { path throws(ConfigError) in try AlertManagerLiteConfig.load(path: path) }
+            ?? AlertManagerLiteConfig.defaultConfig()
+        let rules = try config.loadRules()
+        return ReplaySource(groups: rules.groups, datasource: PrometheusDatasource(config: config.datasource),
+                            evaluationInterval: config.evaluationInterval.seconds,
+                            externalLabels: config.externalLabels, externalURL: config.externalURL)
+    }
+
+    /// The evaluator factory over the real RuleManager.
+    public static var evaluators: any RuleEvaluatorFactory { RuleManagerEvaluatorFactory(loadRuleFiles: loadRuleFiles) }
 
     /// The project's Prometheus client for a base URL (what `test rules` queries).
     public static let makeDatasource: @Sendable (String) -> any Datasource = { url in
         PrometheusDatasource(options: PrometheusDatasource.Options(url: url))
-    }
-
-    /// Why the commands cannot run yet, or nil when everything is wired.
-    public static var missing: String? {
-        loadRuleFiles == nil
-            ? "not wired yet: the rule-file loader (RuleEngineBinding.loadRuleFiles in Sources/AlertCore/RuleTests/RuleEngineBinding.swift)"
-            : nil
     }
 }
 

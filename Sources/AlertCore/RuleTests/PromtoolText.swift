@@ -1,37 +1,7 @@
 /// Go's spellings of the values promtool prints, so our failure output matches its text.
 enum GoText {
-    /// `strconv.Quote`: double quotes, `\"` and `\\`, Go's short escapes for control characters,
-    /// `\xNN` for other bytes below 0x20 and DEL, printable Unicode as it is.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + hex(scalar.value, width: 2)
-                } else if (0x80...0x9F).contains(scalar.value) || scalar.value == 0xFEFF {
-                    out += "\\u" + hex(scalar.value, width: 4)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
+    /// `strconv.Quote` (the template engine's).
+    static func quote(_ text: String) -> String { GoQuoting.quote(text) }
 
     /// Prometheus's `labels.Labels.String()`: `{a="1", b="2"}`, sorted by name.
     static func labels(_ labels: [String: String]) -> String {
