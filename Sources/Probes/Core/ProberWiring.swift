@@ -30,11 +30,15 @@ public struct ProberWiring: Sendable {
     /// first echo). The services prober runs these same tcp, http and dns probers for each service.
     /// The iperf3 prober's queue (one lane per server) is a Service too: it cancels, and so kills,
     /// every run still going at shutdown.
-    public static func standard(icmp: ICMPEngine = ICMPEngine(), iperf3: IPerf3Queue = IPerf3Queue()) -> ProberWiring {
+    /// The node prober logs in through `ssh` (the SSH session pool); until the pool is wired,
+    /// ``UnwiredSSHExecutor`` makes `source: ssh` modules fail with that reason (local works).
+    public static func standard(icmp: ICMPEngine = ICMPEngine(), iperf3: IPerf3Queue = IPerf3Queue(),
+                                ssh: any SSHExecutor = UnwiredSSHExecutor()) -> ProberWiring {
         let curl = CurlEngine.shared
         return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber(),
                                                      icmp: ICMPProber(engine: icmp),
-                                                     cloudflared: CloudflaredProber(engine: curl), iperf3: IPerf3Prober(queue: iperf3)),
+                                                     cloudflared: CloudflaredProber(engine: curl), iperf3: IPerf3Prober(queue: iperf3),
+                                                     node: NodeProber(ssh: ssh)),
                             services: [curl, icmp, iperf3], echo: icmp)
     }
 }

@@ -130,7 +130,9 @@ public struct ConfigLoader: Sendable {
         if let labels = map["labels"] {
             device.labels = try Self.labels(from: labels, reserved: ServiceDiscoveryLabels.reserved)
         }
-        // Services before modules: a module's problem hook may look at them (the services prober).
+        // ssh and services before modules: a module's problem hook may look at them (the node
+        // prober's ssh source, the services prober).
+        if let ssh = map["ssh"] { device.ssh = try sshSettings(from: ssh, secrets: secrets) }
         if let services = map["services"] {
             var firstUse: [String: String] = [:]
             for item in try services.list() {
@@ -156,7 +158,6 @@ public struct ConfigLoader: Sendable {
                 device.modules.append(reference)
             }
         }
-        if let ssh = map["ssh"] { device.ssh = try sshSettings(from: ssh, secrets: secrets) }
         return device
     }
 

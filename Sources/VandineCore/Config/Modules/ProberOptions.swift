@@ -49,6 +49,7 @@ public enum ProberOptions: Sendable, Equatable {
     case services(ServicesOptions)
     case cloudflared(CloudflaredOptions)
     case iperf3(IPerf3Options)
+    case node(NodeOptions)
 
     /// Every options type, for parsing by prober name.
     static let sections: [any ProberOptionsSection.Type] = [
@@ -59,6 +60,7 @@ public enum ProberOptions: Sendable, Equatable {
         ServicesOptions.self,
         CloudflaredOptions.self,
         IPerf3Options.self,
+        NodeOptions.self,
     ]
 
     /// The payload, whatever its prober.
@@ -71,6 +73,7 @@ public enum ProberOptions: Sendable, Equatable {
         case let .services(options): options
         case let .cloudflared(options): options
         case let .iperf3(options): options
+        case let .node(options): options
         }
     }
 
