@@ -76,6 +76,6 @@ extension StringProtocol {
         return String(scalars)
     }
 
-    /// Whitespace-separated fields.
-    var fields: [Substring] { split(whereSeparator: { $0 == " " || $0 == "\t" }).map { Substring($0) } }
+    /// Whitespace-separated fields (spaces, tabs, newlines).
+    var fields: [Substring] { split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map { Substring($0) } }
 }

@@ -95,7 +95,7 @@ public struct NodeOptions: ProberOptionsSection {
         let text = try node.string()
         switch RegularExpression.compile(text) {
         case let .success(regex): return regex
-        case let .failure(error): throw node.error("invalid regular expression \(node.quotedValue): \(error.reason)")
+        case let .failure(error): throw node.error("invalid regular expression \"\(text)\": \(error.reason)")
         }
     }
 
