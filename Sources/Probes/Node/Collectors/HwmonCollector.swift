@@ -100,7 +100,7 @@ public struct HwmonCollector: NodeCollector {
                     sensors["\(type)\(number)", default: [:]][property] = value
                 }
             }
-            for (sensor, properties) in sensors {
+            for (sensor, properties) in sensors.sorted(by: { $0.key < $1.key }) {
                 Self.emit(chip: chip, sensor: sensor, properties: properties, into: &metrics)
             }
         }
@@ -128,7 +128,7 @@ public struct HwmonCollector: NodeCollector {
             return
         }
         let prefix = "node_hwmon_\(type)"
-        for (element, text) in properties where element != "label" {
+        for (element, text) in properties.sorted(by: { $0.key < $1.key }) where element != "label" {
             var name = prefix
             if element == "input" {
                 if properties[""] != nil { name += "_input" }

@@ -32,7 +32,7 @@ public struct TCPStatCollector: NodeCollector {
             }
         }
         let help = "Number of connection states."
-        for (state, count) in counts { metrics.gauge("node_tcp_connection_states", count, help: help, labels: ["state": state]) }
+        for (state, count) in counts.sorted(by: { $0.key < $1.key }) { metrics.gauge("node_tcp_connection_states", count, help: help, labels: ["state": state]) }
         metrics.gauge("node_tcp_connection_states", txQueued, help: help, labels: ["state": "tx_queued_bytes"])
         metrics.gauge("node_tcp_connection_states", rxQueued, help: help, labels: ["state": "rx_queued_bytes"])
     }
