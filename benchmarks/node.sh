@@ -210,7 +210,8 @@ fi
 # --- (d) a fresh ssh login per scrape, same batch ------------------------------------
 log "(d) fresh ssh login + batch: $SCRAPES scrapes"
 d_before=$(children_ticks "$SSHD_PID")
-measure d "$SSHD_PID" "${SSH_CMD[@]}" sh -s <"$BATCH"
+ssh_batch() { "${SSH_CMD[@]}" sh -s <"$BATCH"; }
+measure d "$SSHD_PID" ssh_batch
 d_after=$(children_ticks "$SSHD_PID")
 CPU_MS[d]=$(echo "($d_after - $d_before) * 1000 / $CLK_TCK / $SCRAPES" | bc -l)
 grep -q '^/proc/stat:cpu' "$TMP/d.out" || die "(d) the batch printed no /proc/stat"

@@ -28,11 +28,17 @@ import VandineCore
         #expect(remote.success, "\(remote.log.entries)")
         let local = await NodeTestSupport.probe(NodeOptions(source: .local))
         #expect(local.success, "\(local.log.entries)")
-        let ours = NodeTestSupport.series(remote.metrics), theirs = NodeTestSupport.series(local.metrics)
-        // tcpstat's states come and go with this machine's connections; the rest is the same set.
-        let stable = { (key: String) in !key.hasPrefix("node_tcp_connection_states") }
-        #expect(Set(ours.keys.filter(stable)) == Set(theirs.keys.filter(stable)),
-                "only ssh: \(Set(ours.keys).subtracting(theirs.keys).sorted()) only local: \(Set(theirs.keys).subtracting(ours.keys).sorted())")
+        var ours = NodeTestSupport.series(remote.metrics), theirs = NodeTestSupport.series(local.metrics)
+        // Other tests on this machine create and delete interfaces (veth pairs in namespaces) and
+        // the connections tcpstat counts come and go: leave out interfaces only one read saw.
+        let volatile = NodeTestSupport.interfaces(remote.metrics).symmetricDifference(NodeTestSupport.interfaces(local.metrics))
+        let stable = { (key: String) in
+            !key.hasPrefix("node_tcp_connection_states") && !volatile.contains { key.contains("device=\"\($0)\"") }
+        }
+        ours = ours.filter { stable($0.key) }
+        theirs = theirs.filter { stable($0.key) }
+        let onlySSH = Set(ours.keys).subtracting(theirs.keys).sorted(), onlyLocal = Set(theirs.keys).subtracting(ours.keys).sorted()
+        #expect(onlySSH.isEmpty && onlyLocal.isEmpty, "only ssh: \(onlySSH) only local: \(onlyLocal)")
         for (key, value) in theirs where Self.isStatic(key) {
             #expect(ours[key] == value, "\(key): ssh \(ours[key].map(String.init) ?? "none"), local \(value)")
         }

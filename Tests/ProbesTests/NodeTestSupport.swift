@@ -56,6 +56,11 @@ enum NodeTestSupport {
         return (success, context.metrics.snapshot, log)
     }
 
+    /// The network interfaces a scrape saw (`node_network_info`'s devices).
+    static func interfaces(_ set: MetricSet) -> Set<String> {
+        Set(set.family(named: "node_network_info")?.samples.compactMap { $0.labels["device"] } ?? [])
+    }
+
     /// Series identity: name and labels, for comparing two expositions.
     static func series(_ set: MetricSet) -> [String: Double] {
         var out: [String: Double] = [:]

@@ -19,9 +19,13 @@ public struct LocalNodeReader: Sendable {
         var budget = limit
         for pattern in needs.files {
             for path in expand(pattern) {
+                guard budget > 0 else {
+                    files.truncated = true
+                    break
+                }
                 guard let text = Self.readFile(root + path, limit: budget) else { continue }
                 budget -= text.utf8.count
-                if budget <= 0 { files.truncated = true }
+                if budget < 0 { files.truncated = true }
                 files.files[path] = text
             }
         }
