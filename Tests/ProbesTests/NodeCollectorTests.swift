@@ -195,3 +195,29 @@ import VandineCore
         #expect(FilesystemCollector.unescape("/plain") == "/plain")
     }
 }
+
+/// The local transport's netlink dump of TCP states agrees with `/proc/net/tcp` + `tcp6` read a
+/// moment later (other tests open and close sockets meanwhile: a small tolerance), and it counts a
+/// listener this test holds open.
+@Suite struct TCPStateDumpTests {
+    @Test func netlinkCountsMatchTheProcFiles() async throws {
+        let server = try await TCPTestServer()
+        let states = try #require(TCPStateDump.states())
+        var files = NodeFiles()
+        for path in TCPStatCollector.files { files.files[path] = LocalNodeReader.readFile(path, limit: 1 << 24) }
+        var fromFiles = MetricSet()
+        try TCPStatCollector().collect(NodeCollectorInput(files: files), into: &fromFiles)
+        let total = { (pairs: [(String, Double)]) in pairs.filter { !$0.0.hasSuffix("_bytes") }.reduce(0) { $0 + $1.1 } }
+        let fileStates = fromFiles.family(named: "node_tcp_connection_states")?.samples.map { ($0.labels["state"] ?? "", $0.value) } ?? []
+        #expect(abs(total(states.map { ($0.key, $0.value) }) - total(fileStates)) <= 30, "netlink \(states) files \(fileStates)")
+        #expect((states["listen"] ?? 0) >= 1)
+        // The collector reports the dump as it is when the transport filled it.
+        var withDump = NodeFiles()
+        withDump.tcpStates = ["listen": 2, "tx_queued_bytes": 4224, "rx_queued_bytes": 0]
+        var metrics = MetricSet()
+        try TCPStatCollector().collect(NodeCollectorInput(files: withDump), into: &metrics)
+        #expect(metrics.sample(named: "node_tcp_connection_states", labels: ["state": "tx_queued_bytes"]) == 4224)
+        #expect(metrics.sample(named: "node_tcp_connection_states", labels: ["state": "listen"]) == 2)
+        await server.stop()
+    }
+}

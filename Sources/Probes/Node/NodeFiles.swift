@@ -41,6 +41,9 @@ public struct NodeFiles: Sendable, Equatable {
     /// Mount point (unescaped) → its statistics, or nil when `statfs` failed.
     public var filesystems: [String: FilesystemStat?] = [:]
     public var values: [Value: String] = [:]
+    /// TCP connection counts by state (with `tx_queued_bytes` and `rx_queued_bytes`) when the
+    /// transport asked the kernel over netlink (local); nil means: count `/proc/net/tcp` and `tcp6`.
+    public var tcpStates: [String: Double]?
     /// True when the transport stopped at its output limit (the last file may be cut short).
     public var truncated = false
 
