@@ -3,8 +3,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages: building (libssh, libcurl + OpenSSL, libcrypt, libyaml, ldns, SQLite, pkg-config), testing (prometheus + promtool, curl, openssl, dnsmasq, python3, fping, ip and nft for the namespace tests, iperf3 for the throughput tests, setpriv and unshare for the unprivileged ICMP test, smokeping_prober for the live comparison), benchmarking (the reference tools side by side).
 BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-dev libldns-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := prometheus prometheus-blackbox-exporter curl openssl dnsmasq-base python3 python3-cryptography fping iproute2 nftables util-linux prometheus-smokeping-prober iperf3 prometheus-alertmanager
-BENCH_PACKAGES := prometheus-blackbox-exporter prometheus-smokeping-prober fping wrk curl python3 iproute2 nginx-light prometheus iperf3
+TEST_PACKAGES := prometheus prometheus-blackbox-exporter curl openssl dnsmasq-base python3 python3-cryptography fping iproute2 nftables util-linux prometheus-smokeping-prober iperf3 prometheus-alertmanager prometheus-node-exporter busybox
+BENCH_PACKAGES := prometheus-blackbox-exporter prometheus-smokeping-prober fping wrk curl python3 iproute2 nginx-light prometheus iperf3 prometheus-node-exporter openssh-server openssh-client bc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_ARGS ?=
 # Release: Swift runtime and Foundation linked statically, lld with packed relative relocations
@@ -25,7 +25,7 @@ test: test-deps ## Install what is missing, build, run every test against real l
 
 bench: bench-deps release ## Benchmarks side by side with the reference tools (not part of make test)
 	@# Every benchmark runs even when one before it fails; exit 2 if targets were missed, 1 if one broke.
-	@rc=0; for script in probe_tcp probe_http icmp cloudflared iperf3; do \
+	@rc=0; for script in probe_tcp probe_http icmp cloudflared iperf3 node; do \
 	    echo "VANDINE_BIN=.build/release/vandine-exporter bash benchmarks/$$script.sh"; \
 	    VANDINE_BIN=.build/release/vandine-exporter bash benchmarks/$$script.sh || \
 	        { s=$$?; if [ $$s = 2 ] && [ $$rc != 1 ]; then rc=2; else rc=1; fi; }; \

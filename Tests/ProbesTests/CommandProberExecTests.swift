@@ -197,6 +197,6 @@ enum CommandTestConfig {
         #expect(!result.success)
         #expect(result.metrics.sample(named: "vandine_command_success", labels: ["command": "a"]) == 0)
         #expect(result.metrics.sample(named: "vandine_command_success", labels: ["command": "b"]) == 0)
-        #expect(result.log.failureReason == "command b: not run: device router: this exporter has no SSH session pool wired in yet, so no command can run")
+        #expect(result.log.failureReason == "command b: not run: router: no SSH session pool is wired into this exporter yet: ssh modules cannot log in")
     }
 }

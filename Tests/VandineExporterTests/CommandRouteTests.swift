@@ -39,7 +39,7 @@ import VandineCore
                 #expect(response.status == .ok)
                 #expect(body.contains("probe_success 0"))
                 #expect(body.contains("vandine_command_success{command=\"version\"} 0"))
-                #expect(body.contains("shell: device router: this exporter has no SSH session pool wired in yet, so no command can run"))
+                #expect(body.contains("shell: router: no SSH session pool is wired into this exporter yet: ssh modules cannot log in"))
                 #expect(body.contains("enable:\n    command: \"enable\"\n    password: <secret>\n"))
                 #expect(!body.contains("hunter2-secret"))
             }

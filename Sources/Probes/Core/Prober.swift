@@ -21,21 +21,25 @@ public struct ProberRegistry: Sendable {
     public var cloudflared: any Prober
     public var iperf3: any Prober
     public var command: any Prober
+    public var node: any Prober
 
     /// Without `services`, the services prober runs the given tcp, http and dns probers for each
     /// service (so a registry of fakes probes services with the fakes too). Without `cloudflared`,
     /// cloudflared modules fail with a reason (``UnwiredProber``): the real one needs the curl engine
     /// the wiring owns. Without `iperf3`, an iperf3 prober with a queue of its own (it starts
-    /// nothing until probed). Without `command`, a command prober whose SSH always fails with a reason.
+    /// nothing until probed). Without `command`, a command prober whose SSH always fails with a
+    /// reason; without `node`, a node prober whose ssh source fails with a reason (local works).
     public init(tcp: any Prober, http: any Prober, dns: any Prober, icmp: any Prober, services: (any Prober)? = nil,
-                cloudflared: (any Prober)? = nil, iperf3: (any Prober)? = nil, command: (any Prober)? = nil) {
+                cloudflared: (any Prober)? = nil, iperf3: (any Prober)? = nil, command: (any Prober)? = nil,
+                node: (any Prober)? = nil) {
         self.tcp = tcp
         self.http = http
         self.dns = dns
         self.icmp = icmp
         self.cloudflared = cloudflared ?? UnwiredProber(name: CloudflaredOptions.proberName)
         self.iperf3 = iperf3 ?? IPerf3Prober(queue: IPerf3Queue(startupStagger: .zero))
-        self.command = command ?? CommandProber(executor: UnavailableSSHExecutor())
+        self.command = command ?? CommandProber(executor: UnwiredSSHExecutor())
+        self.node = node ?? NodeProber(ssh: UnwiredSSHExecutor())
         self.services = NestedServicesRefusal()
         self.services = services ?? ServicesProber(probers: self)
     }
@@ -50,6 +54,7 @@ public struct ProberRegistry: Sendable {
         case .cloudflared: cloudflared
         case .iperf3: iperf3
         case .command: command
+        case .node: node
         }
     }
 }

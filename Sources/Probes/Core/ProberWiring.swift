@@ -29,15 +29,16 @@ public struct ProberWiring: Sendable {
     /// prober and the cloudflared prober, and the one ICMP engine (a socket per family, one receive thread; opened by the
     /// first echo). The services prober runs these same tcp, http and dns probers for each service.
     /// The iperf3 prober's queue (one lane per server) is a Service too: it cancels, and so kills,
-    /// every run still going at shutdown. The command prober runs on `ssh` (until the session pool
-    /// lands, ``UnavailableSSHExecutor``: command modules fail with that reason).
+    /// every run still going at shutdown. The command and node probers log in through `ssh` (the
+    /// SSH session pool).
     public static func standard(icmp: ICMPEngine = ICMPEngine(), iperf3: IPerf3Queue = IPerf3Queue(),
-                                ssh: any SSHExecutor = UnavailableSSHExecutor()) -> ProberWiring {
+                                ssh: any SSHExecutor = UnwiredSSHExecutor()) -> ProberWiring {
         let curl = CurlEngine.shared
         return ProberWiring(registry: ProberRegistry(tcp: TCPProber(), http: HTTPProber(engine: curl), dns: DNSProber(),
                                                      icmp: ICMPProber(engine: icmp),
                                                      cloudflared: CloudflaredProber(engine: curl), iperf3: IPerf3Prober(queue: iperf3),
-                                                     command: CommandProber(executor: ssh)),
+                                                     command: CommandProber(executor: ssh),
+                                                     node: NodeProber(ssh: ssh)),
                             services: [curl, icmp, iperf3], echo: icmp)
     }
 }

@@ -130,8 +130,8 @@ public struct ConfigLoader: Sendable {
         if let labels = map["labels"] {
             device.labels = try Self.labels(from: labels, reserved: ServiceDiscoveryLabels.reserved)
         }
-        // Services and ssh before modules: a module's problem hook may look at them (the services
-        // prober, the command prober).
+        // ssh and services before modules: a module's problem hook may look at them (the services
+        // prober, the command prober, the node prober's ssh source).
         if let ssh = map["ssh"] { device.ssh = try sshSettings(from: ssh, secrets: secrets) }
         if let services = map["services"] {
             var firstUse: [String: String] = [:]

@@ -1,7 +1,8 @@
 /// The configuration used when no `--config.file` is given: it monitors the machine it runs on, so
 /// a fresh `make run` shows something real with nothing configured. Loopback targets only. The
 /// `cloudflared` module scrapes a tunnel connector on this machine (ports 20241 … 20245, as
-/// cloudflared picks them): without one it reports `probe_success 0` and says why.
+/// cloudflared picks them): without one it reports `probe_success 0` and says why. The `node`
+/// module reads this machine's own statistics (node_exporter's collectors, `source: local`).
 public enum DefaultConfig {
     /// The name shown in errors and on `/config` for the embedded config.
     public static let fileName = "<embedded default>"
@@ -51,12 +52,17 @@ public enum DefaultConfig {
             timeout: 5s
             cloudflared:
               address: auto
+          node:
+            prober: node
+            timeout: 5s
+            node:
+              source: local
         devices:
           - name: localhost
             address: 127.0.0.1
             labels:
               role: self
-            modules: [icmp, services, cloudflared]
+            modules: [icmp, services, cloudflared, node]
             services:
               - name: ssh
                 port: 22

@@ -12,6 +12,22 @@ public enum PromtoolAllowlist {
     public static let counterSuffix = "counter metrics should have \"_total\" suffix"
     /// promtool's text for a camelCase label name.
     public static let camelCaseLabel = "label names should be written in 'snake_case' not 'camelCase'"
+    /// promtool's text for a camelCase metric name.
+    public static let camelCaseName = "metric names should be written in 'snake_case' not 'camelCase'"
+    /// promtool's text for a name in bits.
+    public static let bitsUnit = "use base unit \"bytes\" instead of \"bits\""
+
+    /// Name prefix → the promtool problems accepted for every name under it, for families whose
+    /// names are built from a kernel file's keys (so no fixed list can hold them all).
+    ///
+    /// node_exporter (collector/meminfo.go, netstat_linux.go): `node_memory_<Field>` keeps
+    /// `/proc/meminfo`'s spelling (`MemTotal`, `HugePages_Total`) and `node_netstat_<Proto>_<Field>`
+    /// that of `/proc/net/netstat` and `snmp` (`Tcp_InSegs`); Node Exporter Full and every alert
+    /// rule for Linux hosts use those names, so the node prober keeps them.
+    public static let prefixes: [String: Set<String>] = [
+        "node_memory_": [camelCaseName],
+        "node_netstat_": [camelCaseName],
+    ]
 
     /// Family name → the promtool problems accepted for it.
     ///
@@ -47,6 +63,10 @@ public enum PromtoolAllowlist {
         ] {
             names[counter, default: []].insert(counterSuffix)
         }
+        // node_exporter's entropy collector counts in bits, as the kernel's entropy_avail and poolsize do.
+        for bits in ["node_entropy_available_bits", "node_entropy_pool_size_bits"] {
+            names[bits, default: []].insert(bitsUnit)
+        }
         for camel in ["cloudflared_tunnel_tunnel_register_success", "cloudflared_tunnel_tunnel_register_fail",
                       "cloudflared_tunnel_user_hostnames_counts"] {
             names[camel, default: []].insert(camelCaseLabel)
@@ -62,6 +82,7 @@ public enum PromtoolAllowlist {
             guard let space = line.firstIndex(of: " ") else { return !line.isEmpty }
             let name = String(line[..<space])
             let problem = String(line[line.index(after: space)...])
+            if prefixes.contains(where: { name.hasPrefix($0.key) && $0.value.contains(problem) }) { return false }
             return !(names[name]?.contains(problem) ?? false)
         }
     }

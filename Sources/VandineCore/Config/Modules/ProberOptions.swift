@@ -50,6 +50,7 @@ public enum ProberOptions: Sendable, Equatable {
     case cloudflared(CloudflaredOptions)
     case iperf3(IPerf3Options)
     case command(CommandOptions)
+    case node(NodeOptions)
 
     /// Every options type, for parsing by prober name.
     static let sections: [any ProberOptionsSection.Type] = [
@@ -61,6 +62,7 @@ public enum ProberOptions: Sendable, Equatable {
         CloudflaredOptions.self,
         IPerf3Options.self,
         CommandOptions.self,
+        NodeOptions.self,
     ]
 
     /// The payload, whatever its prober.
@@ -74,6 +76,7 @@ public enum ProberOptions: Sendable, Equatable {
         case let .cloudflared(options): options
         case let .iperf3(options): options
         case let .command(options): options
+        case let .node(options): options
         }
     }
 

@@ -1,0 +1,17 @@
+/// Stands in for the SSH session pool until one is wired: every call fails with a reason, so a
+/// module that needs SSH reports `probe_success 0` and says why instead of hanging or crashing.
+public struct UnwiredSSHExecutor: SSHExecutor {
+    public init() {}
+
+    static let reason = "no SSH session pool is wired into this exporter yet: ssh modules cannot log in"
+
+    public func exec(_ command: String, on endpoint: SSHEndpoint, deadline: ContinuousClock.Instant,
+                     outputLimit: Int) async throws(SSHError) -> SSHExecResult {
+        throw SSHError(.connect, "\(endpoint.device): \(Self.reason)")
+    }
+
+    public func openShell(on endpoint: SSHEndpoint, columns: Int, rows: Int,
+                          deadline: ContinuousClock.Instant) async throws(SSHError) -> any SSHShellChannel {
+        throw SSHError(.connect, "\(endpoint.device): \(Self.reason)")
+    }
+}
