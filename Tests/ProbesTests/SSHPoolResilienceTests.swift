@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import TestSupport
+import VandineCore
+@testable import Probes
+
+/// The session pool's deadlines, reconnects, concurrency and latency against a real sshd.
+/// Serialized: these measure time, and the other SSH tests' logins would share the 2 cores.
+@Suite(.serialized) struct SSHPoolResilienceTests {
+    /// Slack for a loaded 2-core machine on top of a deadline.
+    static let margin = Duration.milliseconds(400)
+
+    @Test func aListenerThatNeverSendsABannerTimesOutOnTime() async throws {
+        let listener = try SilentListener()
+        let pool = SSHSessionPool()
+        defer { pool.shutdown() }
+        let endpoint = SSHEndpoint(device: "mute", host: "127.0.0.1",
+                                   settings: SSHSettings(user: "root", port: listener.port, insecureIgnoreHostKey: true))
+        let start = ContinuousClock.now
+        let error = try #require(await sshError { _ = try await run(pool, "true", on: endpoint, seconds: 1) })
+        let elapsed = start.duration(to: .now)
+        #expect(error.kind == .timeout)
+        #expect(error.message.contains("device \"mute\"") && error.message.contains("banner and key exchange"), "\(error.message)")
+        #expect(elapsed >= .milliseconds(990) && elapsed <= .seconds(1) + Self.margin, "took \(elapsed)")
+        #expect(pool.connects(device: "mute", result: "timeout") == 1)
+        // Backoff: the next call within a second fails at once with the same reason.
+        let again = try #require(await sshError { _ = try await run(pool, "true", on: endpoint, seconds: 1) })
+        #expect(again.message.contains("next login attempt in"))
+    }
+
+    @Test func aHangingCommandIsKilledAtTheDeadlineAndTheNextExecWorks() async throws {
+        let server = try await SSHTestServer()
+        defer { server.remove() }
+        let pool = SSHSessionPool()
+        defer { pool.shutdown() }
+        let endpoint = try server.endpoint(device: "hang")
+        _ = try await run(pool, "true", on: endpoint) // warm
+        let start = ContinuousClock.now
+        let error = try #require(await sshError { _ = try await run(pool, "sleep 47.25", on: endpoint, seconds: 1) })
+        let elapsed = start.duration(to: .now)
+        #expect(error.kind == .timeout && error.message.contains("device \"hang\""))
+        #expect(elapsed <= .seconds(1) + Self.margin, "took \(elapsed)")
+        // The remote command is gone (SIGKILL over the channel, then the connection closed).
+        var running = true
+        for _ in 0..<50 where running {
+            running = try await Command.runOffPool("/usr/bin/pgrep", ["-f", "sleep 47.25"]).status == 0
+            if running { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(!running, "sleep 47.25 still runs on the server")
+        let next = try await run(pool, "echo next", on: endpoint)
+        #expect(next.output == "next\n")
+        #expect(pool.connects(device: "hang", result: "success") == 2, "the timed-out session was dropped")
+    }
+
+    @Test func aWarmPoolReconnectsAfterSshdRestarts() async throws {
+        let server = try await SSHTestServer()
+        defer { server.remove() }
+        let pool = SSHSessionPool()
+        defer { pool.shutdown() }
+        let endpoint = try server.endpoint(device: "restart")
+        #expect(try await run(pool, "echo before", on: endpoint).output == "before\n")
+        try await server.restart()
+        // Whether the pool saw the connection die first or finds out on the channel open, the
+        // command runs on a fresh session.
+        #expect(try await run(pool, "echo after", on: endpoint).output == "after\n")
+        #expect(pool.connects(device: "restart", result: "success") == 2)
+    }
+
+    @Test func twentyConcurrentExecsShareOneSessionWithBoundedChannels() async throws {
+        let server = try await SSHTestServer()
+        defer { server.remove() }
+        let channels = 4
+        let pool = SSHSessionPool(limits: SSHPoolLimits(channelsPerDevice: channels))
+        defer { pool.shutdown() }
+        let endpoint = try server.endpoint(device: "busy")
+        // Each command marks itself running, records how many are running, and stays 200 ms.
+        let marks = server.directory + "/running"
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        let command = "touch \(marks)/$$; ls \(marks) | wc -l >> \(server.directory)/counts; sleep 0.2; rm \(marks)/$$; echo done"
+        let outputs = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<20 { group.addTask { try await run(pool, command, on: endpoint, seconds: 30).output } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outputs == Array(repeating: "done\n", count: 20))
+        let counts = try String(contentsOfFile: server.directory + "/counts", encoding: .utf8)
+            .split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        #expect(counts.count == 20)
+        #expect(counts.max()! <= channels, "at most \(channels) commands at once: \(counts)")
+        #expect(counts.max()! >= 2, "commands did run in parallel: \(counts)")
+        #expect(pool.connects(device: "busy", result: "success") == 1)
+        #expect(server.acceptedLogins == 1, "one login at sshd")
+    }
+
+    @Test func moreChannelsThanTheServerAllowsWaitInsteadOfFailing() async throws {
+        let server = try await SSHTestServer(.init(maxSessions: 2))
+        defer { server.remove() }
+        let pool = SSHSessionPool(limits: SSHPoolLimits(channelsPerDevice: 2))
+        defer { pool.shutdown() }
+        let endpoint = try server.endpoint(device: "small")
+        let outputs = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<6 { group.addTask { try await run(pool, "sleep 0.1; echo \(index)", on: endpoint).output } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outputs.sorted() == (0..<6).map { "\($0)\n" })
+    }
+
+    @Test func aWaitForAChannelEndsAtTheDeadline() async throws {
+        let server = try await SSHTestServer()
+        defer { server.remove() }
+        let pool = SSHSessionPool(limits: SSHPoolLimits(channelsPerDevice: 1))
+        defer { pool.shutdown() }
+        let endpoint = try server.endpoint(device: "one")
+        _ = try await run(pool, "true", on: endpoint)
+        async let long = run(pool, "sleep 1.5; echo long", on: endpoint)
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        let error = try #require(await sshError { _ = try await run(pool, "true", on: endpoint, seconds: 0.3) })
+        #expect(error.kind == .timeout && error.message.contains("no SSH channel became free"))
+        #expect(start.duration(to: .now) <= .milliseconds(300) + Self.margin)
+        #expect(try await long.output == "long\n", "the waiting caller's timeout did not disturb the running command")
+    }
+
+    /// Figures for the report: login (TCP + kex + auth), first exec, warm exec p50.
+    @Test func warmExecIsFasterThanAFreshLogin() async throws {
+        let server = try await SSHTestServer()
+        defer { server.remove() }
+        let pool = SSHSessionPool()
+        defer { pool.shutdown() }
+        // busybox ash as login shell: no ~/.bashrc in the measurement.
+        let endpoint = try server.endpoint(device: "latency") { $0.user = SSHTestServer.busyboxUser }
+        let firstStart = ContinuousClock.now
+        _ = try await run(pool, "true", on: endpoint)
+        let first = firstStart.duration(to: .now)
+        var warm: [Duration] = []
+        for _ in 0..<30 {
+            let start = ContinuousClock.now
+            _ = try await run(pool, "true", on: endpoint)
+            warm.append(start.duration(to: .now))
+        }
+        warm.sort()
+        let p50 = warm[warm.count / 2]
+        var login = Duration.zero
+        for _ in 0..<5 {
+            let fresh = SSHSessionPool()
+            let start = ContinuousClock.now
+            _ = try await run(fresh, "true", on: endpoint)
+            login += start.duration(to: .now)
+            fresh.shutdown()
+        }
+        print("ssh figures: first exec (login + exec) \(first), fresh login + exec mean \(login / 5), warm exec p50 \(p50), p90 \(warm[warm.count * 9 / 10])")
+        #expect(p50 * 3 < first, "warm \(p50) vs first \(first)")
+        #expect(pool.connects(device: "latency", result: "success") == 1)
+    }
+}
