@@ -192,7 +192,8 @@ import VandineCore
         defer { pool.shutdown() }
         let endpoint = try server.endpoint { $0.user = SSHTestServer.busyboxUser }
         let result = try await run(pool, "readlink /proc/$$/exe; echo $((6*7))", on: endpoint)
-        #expect(result.output == "/bin/busybox\n42\n", "\(result.output) \(result.errors)")
+        // Debian 12 installs it as /usr/bin/busybox (/bin is a link to usr/bin).
+        #expect(result.output.hasSuffix("bin/busybox\n42\n"), "\(result.output) \(result.errors)")
     }
 
     @Test func forceCommandReplacesTheCommand() async throws {

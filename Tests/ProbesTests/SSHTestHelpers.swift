@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Testing
 import TestSupport
 import VandineCore
 @testable import Probes
@@ -35,9 +36,9 @@ func run(_ pool: SSHSessionPool, _ command: String, on endpoint: SSHEndpoint, se
     try await pool.exec(command, on: endpoint, deadline: .now + .milliseconds(Int(seconds * 1000)), outputLimit: outputLimit)
 }
 
-/// The error `body` throws, or nil.
-func sshError(_ body: () async throws(SSHError) -> Void) async -> SSHError? {
-    do { try await body() } catch { return error }
+/// The ``SSHError`` `body` throws, or nil (another error is recorded as a test failure).
+func sshError(_ body: () async throws -> Void) async -> SSHError? {
+    do { try await body() } catch let error as SSHError { return error } catch { Issue.record("not an SSHError: \(error)") }
     return nil
 }
 
@@ -48,7 +49,8 @@ final class SilentListener: @unchecked Sendable {
     let port: Int
 
     init() throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        self.fd = fd
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")

@@ -2,9 +2,9 @@ import Foundation
 import Glibc
 
 /// A real OpenSSH server for tests: `/usr/sbin/sshd -D -e -f <own config>` on 127.0.0.1:<free port>,
-/// never the system's sshd. Everything it uses lives in its own temporary directory: ed25519 and
-/// RSA host keys (made with ssh-keygen, kept across ``restart()``), the config, the pid file, the
-/// log, and one `authorized_keys` file that holds the client keys below for every user.
+/// never the system's sshd. Its config, pid file, log and one `authorized_keys` file (the client
+/// keys below, for every user) live in a temporary directory of its own; its ed25519 and RSA host
+/// keys and the client keys are made with ssh-keygen once per test process (``keyDirectory``).
 ///
 /// What it offers (other tests reuse it):
 /// - key auth as `root` with ``clientKeyEd25519``, ``clientKeyRSA``, ``clientKeyECDSA`` or
@@ -38,12 +38,15 @@ public final class SSHTestServer: @unchecked Sendable {
     /// Where the BusyBox login shell symlink lives.
     public static let busyboxShell = "/usr/local/lib/vandine-test/ash"
 
-    public let port: Int
+    public private(set) var port = 0
     public let directory: String
-    public var clientKeyEd25519: String { directory + "/client_ed25519" }
-    public var clientKeyRSA: String { directory + "/client_rsa" }
-    public var clientKeyECDSA: String { directory + "/client_ecdsa" }
-    public var clientKeyEncrypted: String { directory + "/client_encrypted" }
+    /// Where the keys are: made once per test process (RSA key generation is slow on a loaded
+    /// machine) and shared by every server; the host keys stay the same across ``restart()``.
+    public let keyDirectory: String
+    public var clientKeyEd25519: String { keyDirectory + "/client_ed25519" }
+    public var clientKeyRSA: String { keyDirectory + "/client_rsa" }
+    public var clientKeyECDSA: String { keyDirectory + "/client_ecdsa" }
+    public var clientKeyEncrypted: String { keyDirectory + "/client_encrypted" }
     public var logPath: String { directory + "/sshd.log" }
     private let options: Options
     private var pid: pid_t = 0
@@ -52,8 +55,8 @@ public final class SSHTestServer: @unchecked Sendable {
         self.options = options
         directory = NSTemporaryDirectory() + "vandine-sshd-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try await Self.prepareMachine()
-        try await makeKeys()
+        keyDirectory = try await Self.sharedKeys.value
+        try FileManager.default.copyItem(atPath: keyDirectory + "/authorized_keys", toPath: directory + "/authorized_keys")
         var lastError = "sshd did not start"
         for _ in 0..<5 {
             let port = try freeLoopbackPort()
@@ -77,14 +80,14 @@ public final class SSHTestServer: @unchecked Sendable {
 
     /// `[127.0.0.1]:port <type> <base64>`, the known_hosts line for this server's host key.
     public func knownHostsLine(_ type: HostKeyType) throws -> String {
-        let publicKey = try String(contentsOfFile: directory + "/host_\(type.rawValue).pub", encoding: .utf8)
+        let publicKey = try String(contentsOfFile: keyDirectory + "/host_\(type.rawValue).pub", encoding: .utf8)
         let fields = publicKey.split(separator: " ")
         return "[127.0.0.1]:\(port) \(fields[0]) \(fields[1])"
     }
 
     /// OpenSSH's `SHA256:…` fingerprint of this server's host key (`ssh-keygen -lf`).
     public func fingerprint(_ type: HostKeyType) async throws -> String {
-        let result = try await Command.runOffPool("/usr/bin/ssh-keygen", ["-lf", directory + "/host_\(type.rawValue).pub"])
+        let result = try await Command.runOffPool("/usr/bin/ssh-keygen", ["-lf", keyDirectory + "/host_\(type.rawValue).pub"])
         return String(result.stdout.split(separator: " ")[1])
     }
 
@@ -142,14 +145,28 @@ public final class SSHTestServer: @unchecked Sendable {
         }
         let set = try await Command.runOffPool("/usr/sbin/chpasswd", [], input: "\(passwordUser):\(password)\n")
         guard set.status == 0 else { throw SSHTestServerError("chpasswd: \(set.stderr)") }
+        // useradd leaves the password "!", which sshd (without PAM) reads as a locked account and
+        // refuses even key logins; "*" means no password, not locked.
+        let unlock = try await Command.runOffPool("/usr/sbin/usermod", ["-p", "*", busyboxUser])
+        guard unlock.status == 0 else { throw SSHTestServerError("usermod \(busyboxUser): \(unlock.stderr)") }
     }
 
-    private func makeKeys() async throws {
+    /// The machine prepared and the keys made, once per process.
+    private static let sharedKeys = Task<String, any Error> {
+        try await prepareMachine()
+        let directory = NSTemporaryDirectory() + "vandine-sshd-keys-\(getpid())"
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try await makeKeys(in: directory)
+        return directory
+    }
+
+    private static func makeKeys(in directory: String) async throws {
         let keys: [(String, [String])] = [
             ("host_ed25519", ["-t", "ed25519", "-N", ""]), ("host_rsa", ["-t", "rsa", "-b", "2048", "-N", ""]),
             ("client_ed25519", ["-t", "ed25519", "-N", ""]), ("client_rsa", ["-t", "rsa", "-b", "2048", "-N", ""]),
             ("client_ecdsa", ["-t", "ecdsa", "-b", "256", "-N", ""]),
-            ("client_encrypted", ["-t", "ed25519", "-N", Self.clientKeyPassphrase]),
+            ("client_encrypted", ["-t", "ed25519", "-N", clientKeyPassphrase]),
         ]
         var authorized = ""
         for (name, arguments) in keys {
@@ -164,7 +181,7 @@ public final class SSHTestServer: @unchecked Sendable {
     private func writeConfig(port: Int) throws {
         var lines = [
             "Port \(port)", "ListenAddress 127.0.0.1",
-            "HostKey \(directory)/host_ed25519", "HostKey \(directory)/host_rsa",
+            "HostKey \(keyDirectory)/host_ed25519", "HostKey \(keyDirectory)/host_rsa",
             "PidFile \(directory)/sshd.pid", "AuthorizedKeysFile \(directory)/authorized_keys",
             "StrictModes no", "UsePAM no", "PermitRootLogin yes", "PasswordAuthentication yes",
             "KbdInteractiveAuthentication no", "LogLevel VERBOSE", "PrintMotd no", "PrintLastLog no",

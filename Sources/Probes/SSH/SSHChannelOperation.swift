@@ -13,6 +13,9 @@ struct SSHSessionFailure: Error, Sendable {
 protocol SSHChannelOperation: AnyObject, Sendable {
     /// The earliest deadline this operation is waiting on; nil when it waits for nothing.
     var pendingDeadline: ContinuousClock.Instant? { get }
+    /// When the session thread must look at this operation again at the latest (a deadline, or a
+    /// grace period ending).
+    var wakeAt: ContinuousClock.Instant? { get }
     /// True once the operation is over and its channel released.
     var isDone: Bool { get }
     /// Allocates the channel on an authenticated session.
@@ -21,6 +24,10 @@ protocol SSHChannelOperation: AnyObject, Sendable {
     func advance(device: String)
     /// Ends the operation with `failure` (the caller waiting on it is resumed), killing a running command.
     func fail(_ failure: SSHSessionFailure)
+}
+
+extension SSHChannelOperation {
+    var wakeAt: ContinuousClock.Instant? { pendingDeadline }
 }
 
 /// `exec` on one channel (RFC 4254 §6.5): open, request, collect output until the server closes
@@ -34,6 +41,9 @@ final class SSHExecOperation: SSHChannelOperation, @unchecked Sendable {
     private var continuation: CheckedContinuation<Result<SSHExecResult, SSHSessionFailure>, Never>?
     private var buffer: SSHChannelBuffer?
     private var step = Step.opening
+    /// When EOF and the exit status were both in (the wait for the server's CLOSE starts).
+    private var statusSeenAt: ContinuousClock.Instant?
+    static let closeGrace = Duration.milliseconds(500)
 
     init(command: String, deadline: ContinuousClock.Instant, outputLimit: Int,
          continuation: CheckedContinuation<Result<SSHExecResult, SSHSessionFailure>, Never>) {
@@ -44,6 +54,10 @@ final class SSHExecOperation: SSHChannelOperation, @unchecked Sendable {
     }
 
     var pendingDeadline: ContinuousClock.Instant? { isDone ? nil : deadline }
+    var wakeAt: ContinuousClock.Instant? {
+        guard let deadline = pendingDeadline else { return nil }
+        return statusSeenAt.map { min(deadline, $0 + Self.closeGrace) } ?? deadline
+    }
     var isDone: Bool { continuation == nil }
 
     func begin(session: ssh_session, device: String) {
@@ -57,8 +71,8 @@ final class SSHExecOperation: SSHChannelOperation, @unchecked Sendable {
             let rc = ssh_channel_open_session(channel)
             if rc == SSH_AGAIN { return }
             guard rc == SSH_OK else {
-                // Nothing ran yet: the pool may retry on a new session.
-                return fail(.init(error: SSHError(.channel, "device \"\(device)\": cannot open an SSH channel: \(lastError(channel))"), retryable: true))
+                // Nothing ran yet: on a connection that died, the pool may retry on a new session.
+                return fail(.init(error: SSHError(.channel, "device \"\(device)\": cannot open an SSH channel: \(lastError(channel))"), retryable: connectionLost(channel)))
             }
             step = .requesting
         }
@@ -70,9 +84,12 @@ final class SSHExecOperation: SSHChannelOperation, @unchecked Sendable {
             }
             step = .running
         }
-        // OpenSSH sends EOF, exit-status, then CLOSE; a server that never closes still ends the
-        // command once both EOF and the status are in.
-        if buffer.closedByServer || (buffer.endOfFile && buffer.exitStatus != nil) {
+        // OpenSSH sends EOF, exit-status, then CLOSE. Wait for the CLOSE: the server frees its
+        // session slot (MaxSessions) only once both sides closed, and a channel opened before that
+        // is refused ("open failed"). A server that never closes still ends the command a moment
+        // after both EOF and the status are in.
+        if buffer.endOfFile, buffer.exitStatus != nil, statusSeenAt == nil { statusSeenAt = .now }
+        if buffer.closedByServer || (statusSeenAt.map { $0 + Self.closeGrace <= .now } ?? false) {
             let result = SSHExecResult(stdout: buffer.stdout, stderr: buffer.stderr, exitStatus: buffer.exitStatus,
                                        truncated: buffer.truncated)
             buffer.release(killing: false)
@@ -159,7 +176,7 @@ final class SSHShellOperation: SSHChannelOperation, @unchecked Sendable {
             let rc = ssh_channel_open_session(channel)
             if rc == SSH_AGAIN { return }
             guard rc == SSH_OK else {
-                return fail(.init(error: SSHError(.channel, "device \"\(device)\": cannot open an SSH channel: \(lastError(channel))"), retryable: true))
+                return fail(.init(error: SSHError(.channel, "device \"\(device)\": cannot open an SSH channel: \(lastError(channel))"), retryable: connectionLost(channel)))
             }
             step = .requestingPTY
         }
@@ -235,6 +252,12 @@ final class SSHShellOperation: SSHChannelOperation, @unchecked Sendable {
             continuation.resume(returning: .failure(.init(error: SSHError(.channel, "the shell channel was closed"), retryable: false)))
         }
     }
+}
+
+/// Whether the connection under `channel` is gone (then a fresh session may succeed).
+func connectionLost(_ channel: ssh_channel) -> Bool {
+    guard let session = ssh_channel_get_session(channel) else { return true }
+    return ssh_is_connected(session) == 0 || ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR) != 0
 }
 
 /// libssh's last error text for the session owning `channel`.

@@ -251,7 +251,7 @@ final class SSHSession: @unchecked Sendable {
                 return failAll(SSHSessionFailure(error: SSHError(.connect, "device \"\(device)\": the SSH connection to \(target) was lost: \(reason)"), retryable: true))
             }
             if close.whenIdle && operations.isEmpty { return }
-            waitForSocket(until: operations.compactMap(\.pendingDeadline).min(), wantWrite: false)
+            waitForSocket(until: operations.compactMap(\.wakeAt).min(), wantWrite: false)
             if let event { _ = ssh_event_dopoll(event, 0) }
         }
     }

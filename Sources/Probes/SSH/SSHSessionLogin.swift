@@ -81,16 +81,17 @@ extension SSHSession {
         }
     }
 
-    /// Calls `step` until it returns something other than SSH_AGAIN, polling in between.
+    /// Calls `step` until it returns something other than `again` (SSH_AGAIN; the `ssh_userauth_*`
+    /// functions say SSH_AUTH_AGAIN, another value), polling in between.
     /// - Throws: the error `failed` makes of a non-OK code, or ``Abandon`` when every waiting
     ///   operation's deadline has passed (they were failed with a timeout) or the pool closes.
     @discardableResult
-    private func repeatUntilDone(stage: String, _ step: () -> Int32, accept: [Int32] = [SSH_OK],
+    private func repeatUntilDone(stage: String, again: Int32 = SSH_AGAIN, _ step: () -> Int32, accept: [Int32] = [SSH_OK],
                                  failed: (Int32) -> SSHError) throws -> Int32 {
         self.stage = stage
         while true {
             let rc = step()
-            if rc != SSH_AGAIN {
+            if rc != again {
                 guard accept.contains(rc) else { throw failed(rc) }
                 return rc
             }
@@ -112,9 +113,8 @@ extension SSHSession {
     /// `SSH_AUTH_SOCK` exists), the password. Each answer the server gives is awaited without blocking.
     private func authenticate(_ session: ssh_session) throws {
         let settings = endpoint.settings
-        let user = settings.user
         var tried: [String] = []
-        let none = try repeatUntilDone(stage: "authentication", { ssh_userauth_none(session, nil) },
+        let none = try repeatUntilDone(stage: "authentication", again: SSH_AUTH_AGAIN.rawValue, { ssh_userauth_none(session, nil) },
                                        accept: [SSH_AUTH_SUCCESS.rawValue, SSH_AUTH_DENIED.rawValue, SSH_AUTH_PARTIAL.rawValue],
                                        failed: { _ in self.authError(session, "the server did not answer: \(libsshError(session))") })
         if none == SSH_AUTH_SUCCESS.rawValue { return }
@@ -130,20 +130,20 @@ extension SSHSession {
             }
             defer { ssh_key_free(key) }
             tried.append("publickey")
-            let rc = try repeatUntilDone(stage: "authentication", { ssh_userauth_publickey(session, nil, key) }, accept: outcomes,
+            let rc = try repeatUntilDone(stage: "authentication", again: SSH_AUTH_AGAIN.rawValue, { ssh_userauth_publickey(session, nil, key) }, accept: outcomes,
                                          failed: { _ in self.authError(session, libsshError(session)) })
             if rc == SSH_AUTH_SUCCESS.rawValue { return }
         }
         if settings.useAgent, let socket = getenv("SSH_AUTH_SOCK"), socket.pointee != 0 {
             tried.append("agent")
-            let rc = try repeatUntilDone(stage: "authentication", { ssh_userauth_agent(session, nil) }, accept: outcomes + [SSH_AUTH_ERROR.rawValue],
+            let rc = try repeatUntilDone(stage: "authentication", again: SSH_AUTH_AGAIN.rawValue, { ssh_userauth_agent(session, nil) }, accept: outcomes + [SSH_AUTH_ERROR.rawValue],
                                          failed: { _ in self.authError(session, libsshError(session)) })
             if rc == SSH_AUTH_SUCCESS.rawValue { return }
         }
         if let password = settings.password {
             tried.append("password")
             let rc = try password.reveal().withCString { secret in
-                try repeatUntilDone(stage: "authentication", { ssh_userauth_password(session, nil, secret) }, accept: outcomes,
+                try repeatUntilDone(stage: "authentication", again: SSH_AUTH_AGAIN.rawValue, { ssh_userauth_password(session, nil, secret) }, accept: outcomes,
                                     failed: { _ in self.authError(session, libsshError(session)) })
             }
             if rc == SSH_AUTH_SUCCESS.rawValue { return }

@@ -284,13 +284,14 @@ public final class SSHSessionPool: SSHExecutor, Service, Sendable {
     /// `vandine_ssh_connects_total{device,result}` and `vandine_ssh_command_duration_seconds{device}`.
     public func families() -> [MetricFamily] {
         var set = MetricSet()
-        let devices = state.withLock { state in state.devices.map { ($0.key, $0.value.session) } }
-        for (device, session) in devices {
+        // Busy: a caller holds one of the device's channels (released before its call returns).
+        let devices = state.withLock { state in state.devices.map { ($0.key, $0.value.session, $0.value.channelsInUse > 0) } }
+        for (device, session, busy) in devices {
             var counts = ["connecting": 0, "idle": 0, "busy": 0]
             if let session {
                 switch session.phase {
                 case .connecting: counts["connecting"]! += 1
-                case .ready: counts[session.activeOperations.load(ordering: .relaxed) > 0 ? "busy" : "idle"]! += 1
+                case .ready: counts[busy ? "busy" : "idle"]! += 1
                 case .closed: break
                 }
             }
