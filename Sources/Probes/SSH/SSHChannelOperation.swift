@@ -44,6 +44,7 @@ final class SSHExecOperation: SSHChannelOperation, @unchecked Sendable {
     /// When EOF and the exit status were both in (the wait for the server's CLOSE starts).
     private var statusSeenAt: ContinuousClock.Instant?
     static let closeGrace = Duration.milliseconds(500)
+    private var opening = SSHChannelOpening()
 
     init(command: String, deadline: ContinuousClock.Instant, outputLimit: Int,
          continuation: CheckedContinuation<Result<SSHExecResult, SSHSessionFailure>, Never>) {
@@ -56,7 +57,7 @@ final class SSHExecOperation: SSHChannelOperation, @unchecked Sendable {
     var pendingDeadline: ContinuousClock.Instant? { isDone ? nil : deadline }
     var wakeAt: ContinuousClock.Instant? {
         guard let deadline = pendingDeadline else { return nil }
-        return statusSeenAt.map { min(deadline, $0 + Self.closeGrace) } ?? deadline
+        return [deadline, statusSeenAt.map { $0 + Self.closeGrace }, opening.retryAt].compactMap { $0 }.min()
     }
     var isDone: Bool { continuation == nil }
 
@@ -66,16 +67,21 @@ final class SSHExecOperation: SSHChannelOperation, @unchecked Sendable {
     }
 
     func advance(device: String) {
-        guard !isDone, let buffer, let channel = buffer.channel else { return }
+        guard !isDone, let current = buffer, let channel = current.channel else { return }
         if step == .opening {
-            let rc = ssh_channel_open_session(channel)
-            if rc == SSH_AGAIN { return }
-            guard rc == SSH_OK else {
-                // Nothing ran yet: on a connection that died, the pool may retry on a new session.
-                return fail(.init(error: SSHError(.channel, "device \"\(device)\": cannot open an SSH channel: \(lastError(channel))"), retryable: connectionLost(channel)))
+            switch opening.attempt(channel) {
+            case .waiting: return
+            case .retry:
+                buffer = SSHChannelBuffer(session: ssh_channel_get_session(channel), limit: outputLimit)
+                current.release(killing: false)
+                return
+            case let .failed(failure):
+                return fail(SSHSessionFailure(error: SSHError(.channel, "device \"\(device)\": \(failure.error.message)"), retryable: failure.retryable))
+            case .open:
+                step = .requesting
             }
-            step = .requesting
         }
+        let buffer = current
         if step == .requesting {
             let rc = ssh_channel_request_exec(channel, command)
             if rc == SSH_AGAIN { return }
@@ -128,6 +134,7 @@ final class SSHShellOperation: SSHChannelOperation, @unchecked Sendable {
     private var buffer: SSHChannelBuffer?
     private var step = Step.opening
     private(set) var isDone = false
+    private var opening = SSHChannelOpening()
 
     init(columns: Int, rows: Int, deadline: ContinuousClock.Instant,
          continuation: CheckedContinuation<Result<Void, SSHSessionFailure>, Never>) {
@@ -141,6 +148,10 @@ final class SSHShellOperation: SSHChannelOperation, @unchecked Sendable {
         if isDone { return nil }
         if openContinuation != nil { return openDeadline }
         return [pendingRead?.deadline, pendingWrite?.deadline].compactMap { $0 }.min()
+    }
+
+    var wakeAt: ContinuousClock.Instant? {
+        [pendingDeadline, opening.retryAt].compactMap { $0 }.min()
     }
 
     func begin(session: ssh_session, device: String) {
@@ -171,15 +182,21 @@ final class SSHShellOperation: SSHChannelOperation, @unchecked Sendable {
     }
 
     func advance(device: String) {
-        guard !isDone, let buffer, let channel = buffer.channel else { return }
+        guard !isDone, let current = buffer, let channel = current.channel else { return }
         if step == .opening {
-            let rc = ssh_channel_open_session(channel)
-            if rc == SSH_AGAIN { return }
-            guard rc == SSH_OK else {
-                return fail(.init(error: SSHError(.channel, "device \"\(device)\": cannot open an SSH channel: \(lastError(channel))"), retryable: connectionLost(channel)))
+            switch opening.attempt(channel) {
+            case .waiting: return
+            case .retry:
+                buffer = SSHChannelBuffer(session: ssh_channel_get_session(channel), limit: Self.bufferLimit)
+                current.release(killing: false)
+                return
+            case let .failed(failure):
+                return fail(SSHSessionFailure(error: SSHError(.channel, "device \"\(device)\": \(failure.error.message)"), retryable: failure.retryable))
+            case .open:
+                step = .requestingPTY
             }
-            step = .requestingPTY
         }
+        let buffer = current
         if step == .requestingPTY {
             let rc = ssh_channel_request_pty_size(channel, "vt100", Int32(columns), Int32(rows))
             if rc == SSH_AGAIN { return }
@@ -251,6 +268,35 @@ final class SSHShellOperation: SSHChannelOperation, @unchecked Sendable {
             openContinuation = nil
             continuation.resume(returning: .failure(.init(error: SSHError(.channel, "the shell channel was closed"), retryable: false)))
         }
+    }
+}
+
+/// Opening a session channel (RFC 4254 §6.1), with retries when the server refuses it on a live
+/// connection: OpenSSH frees a closed channel's `MaxSessions` slot only after it has processed the
+/// input that closed it, so an open sent right behind our CLOSE is refused ("no more sessions" in
+/// its log, "open failed" here). Measured against sshd 9.2 with MaxSessions 2 and 6 callers.
+struct SSHChannelOpening {
+    enum Outcome { case waiting, retry, open, failed(SSHSessionFailure) }
+
+    /// When to try again (nil: not waiting for a retry).
+    private(set) var retryAt: ContinuousClock.Instant?
+    private var delay = Duration.milliseconds(10)
+
+    mutating func attempt(_ channel: ssh_channel) -> Outcome {
+        if let retryAt, retryAt > .now { return .waiting }
+        retryAt = nil
+        let rc = ssh_channel_open_session(channel)
+        if rc == SSH_AGAIN { return .waiting }
+        if rc == SSH_OK { return .open }
+        let lost = connectionLost(channel)
+        if !lost {
+            // Refused on a live connection: try a new channel a little later (up to the deadline).
+            retryAt = .now + delay
+            delay = min(delay * 2, .milliseconds(200))
+            return .retry
+        }
+        // Nothing ran yet: on a connection that died, the pool may retry on a new session.
+        return .failed(SSHSessionFailure(error: SSHError(.channel, "cannot open an SSH channel: \(lastError(channel))"), retryable: true))
     }
 }
 
