@@ -7,8 +7,10 @@ import VandineCore
 /// The session pool's deadlines, reconnects, concurrency and latency against a real sshd.
 /// Serialized: these measure time, and the other SSH tests' logins would share the 2 cores.
 @Suite(.serialized) struct SSHPoolResilienceTests {
-    /// Slack for a loaded 2-core machine on top of a deadline.
-    static let margin = Duration.milliseconds(400)
+    /// Slack on top of a deadline for a loaded 2-core machine: alone these tests overshoot by
+    /// < 50 ms; with the whole test target running in parallel (and other builds on the machine)
+    /// the caller's task once resumed 650 ms late.
+    static let margin = Duration.seconds(1)
 
     @Test func aListenerThatNeverSendsABannerTimesOutOnTime() async throws {
         let listener = try SilentListener()

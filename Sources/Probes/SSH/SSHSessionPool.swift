@@ -71,6 +71,8 @@ public final class SSHSessionPool: SSHExecutor, Service, Sendable {
     public func exec(_ command: String, on endpoint: SSHEndpoint, deadline: ContinuousClock.Instant,
                      outputLimit: Int) async throws(SSHError) -> SSHExecResult {
         let started = ContinuousClock.now
+        // A call that is already late must not cost the device its warm session.
+        guard started < deadline else { throw SSHError(.timeout, "device \"\(endpoint.device)\": the deadline passed before the SSH command started") }
         defer { metrics.observeCommand(device: endpoint.device, seconds: Double(started.duration(to: .now) / .microseconds(1)) / 1e6) }
         try await acquireChannel(endpoint.device, deadline: deadline).get()
         defer { releaseChannel(endpoint.device) }
@@ -82,6 +84,7 @@ public final class SSHSessionPool: SSHExecutor, Service, Sendable {
 
     public func openShell(on endpoint: SSHEndpoint, columns: Int, rows: Int,
                           deadline: ContinuousClock.Instant) async throws(SSHError) -> any SSHShellChannel {
+        guard ContinuousClock.now < deadline else { throw SSHError(.timeout, "device \"\(endpoint.device)\": the deadline passed before the SSH shell opened") }
         try await acquireChannel(endpoint.device, deadline: deadline).get()
         var opened: (SSHSession, SSHShellOperation)?
         let result: Result<Void, SSHSessionFailure> = await onSession(endpoint, deadline: deadline) { continuation, session in
