@@ -43,6 +43,8 @@ final class SSHSession: @unchecked Sendable {
     }
 
     let endpoint: SSHEndpoint
+    /// The ssh-agent socket offered when the device allows it (`use_agent`).
+    let agentSocket: String?
     private let hooks: Hooks
     private let inbox = Mutex(Inbox())
     /// A non-blocking pipe: callers write a byte to wake the thread's poll.
@@ -62,8 +64,9 @@ final class SSHSession: @unchecked Sendable {
     /// What the login is doing, for timeout messages.
     var stage = "TCP connect"
 
-    init(endpoint: SSHEndpoint, hooks: Hooks) {
+    init(endpoint: SSHEndpoint, agentSocket: String?, hooks: Hooks) {
         self.endpoint = endpoint
+        self.agentSocket = agentSocket
         self.hooks = hooks
         var fds: [Int32] = [-1, -1]
         if pipe2(&fds, O_NONBLOCK | O_CLOEXEC) != 0 { fds = [-1, -1] }

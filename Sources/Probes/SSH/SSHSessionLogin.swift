@@ -55,6 +55,7 @@ extension SSHSession {
         var one: Int32 = 1
         set(SSH_OPTIONS_NODELAY, "nodelay", &one)
         set(SSH_OPTIONS_KNOWNHOSTS, "known_hosts_file", SSHHostKeyCheck.knownHostsFile(settings))
+        if settings.useAgent, let agentSocket { set(SSH_OPTIONS_IDENTITY_AGENT, "use_agent", agentSocket) }
         if let list = settings.kexAlgorithms { set(SSH_OPTIONS_KEY_EXCHANGE, "kex_algorithms", list.joined(separator: ",")) }
         if let list = settings.hostKeyAlgorithms { set(SSH_OPTIONS_HOSTKEYS, "host_key_algorithms", list.joined(separator: ",")) }
         if let list = settings.ciphers {
@@ -109,8 +110,8 @@ extension SSHSession {
         waitForSocket(until: operations.compactMap(\.pendingDeadline).min(), wantWrite: connecting)
     }
 
-    /// Offers, in order: the private key, the ssh-agent (only when `use_agent` is set and
-    /// `SSH_AUTH_SOCK` exists), the password. Each answer the server gives is awaited without blocking.
+    /// Offers, in order: the private key, the ssh-agent (only when `use_agent` is set and the
+    /// pool has an agent socket, `SSH_AUTH_SOCK` by default), the password. Each answer the server gives is awaited without blocking.
     private func authenticate(_ session: ssh_session) throws {
         let settings = endpoint.settings
         var tried: [String] = []
@@ -134,7 +135,7 @@ extension SSHSession {
                                          failed: { _ in self.authError(session, libsshError(session)) })
             if rc == SSH_AUTH_SUCCESS.rawValue { return }
         }
-        if settings.useAgent, let socket = getenv("SSH_AUTH_SOCK"), socket.pointee != 0 {
+        if settings.useAgent, agentSocket != nil {
             tried.append("agent")
             let rc = try repeatUntilDone(stage: "authentication", again: SSH_AUTH_AGAIN.rawValue, { ssh_userauth_agent(session, nil) }, accept: outcomes + [SSH_AUTH_ERROR.rawValue],
                                          failed: { _ in self.authError(session, libsshError(session)) })

@@ -1,3 +1,4 @@
+import Glibc
 import ServiceLifecycle
 import Synchronization
 import VandineCore
@@ -37,6 +38,8 @@ public struct SSHPoolLimits: Sendable, Equatable {
 /// - As a `Service`, it closes idle sessions and, at shutdown, every session.
 public final class SSHSessionPool: SSHExecutor, Service, Sendable {
     public let limits: SSHPoolLimits
+    /// The ssh-agent socket for devices with `use_agent: true`; nil: no agent.
+    public let agentSocket: String?
     let metrics = SSHPoolMetrics()
 
     private struct Waiter {
@@ -62,8 +65,17 @@ public final class SSHSessionPool: SSHExecutor, Service, Sendable {
 
     private let state = Mutex(State())
 
-    public init(limits: SSHPoolLimits = SSHPoolLimits()) {
+    /// - Parameter agentSocket: the ssh-agent to offer to devices that allow it; by default the
+    ///   process's `SSH_AUTH_SOCK` (none when unset or empty).
+    public init(limits: SSHPoolLimits = SSHPoolLimits(), agentSocket: String? = SSHSessionPool.environmentAgentSocket) {
         self.limits = limits
+        self.agentSocket = agentSocket
+    }
+
+    /// `SSH_AUTH_SOCK`, when set and not empty.
+    public static var environmentAgentSocket: String? {
+        guard let value = getenv("SSH_AUTH_SOCK"), value.pointee != 0 else { return nil }
+        return String(cString: value)
     }
 
     // MARK: - SSHExecutor
@@ -169,7 +181,7 @@ public final class SSHSessionPool: SSHExecutor, Service, Sendable {
                 }
                 state.devices[idle.device]?.session = nil
             }
-            let session = SSHSession(endpoint: endpoint, hooks: hooks)
+            let session = SSHSession(endpoint: endpoint, agentSocket: agentSocket, hooks: hooks)
             device.session = session
             return .success((session, true))
         }
