@@ -160,3 +160,56 @@ import VandineCore
         #expect(pool.connects(device: "latency", result: "success") == 1)
     }
 }
+
+/// The pool's bound on sessions over all devices.
+@Suite struct SSHPoolSessionLimitTests {
+    @Test func anIdleSessionMakesRoomAndBusyOnesAreNeverClosed() async throws {
+        let server = try await SSHTestServer()
+        defer { server.remove() }
+        let pool = SSHSessionPool(limits: SSHPoolLimits(maxSessions: 1))
+        defer { pool.shutdown() }
+        let first = try server.endpoint(device: "first")
+        let second = try server.endpoint(device: "second")
+        #expect(try await run(pool, "echo 1", on: first).output == "1\n")
+        // "first" is idle: its session is closed to make room.
+        #expect(try await run(pool, "echo 2", on: second).output == "2\n")
+        #expect(try await run(pool, "echo 3", on: first).output == "3\n")
+        #expect(pool.connects(device: "first", result: "success") == 2)
+        #expect(pool.connects(device: "second", result: "success") == 1)
+        // "first" busy: "second" cannot have a session now, and "first"'s command is not disturbed.
+        async let busy = run(pool, "sleep 0.6; echo busy", on: first)
+        try await Task.sleep(for: .milliseconds(300))
+        let error = try #require(await sshError { _ = try await run(pool, "true", on: second) })
+        #expect(error.message.contains("all 1 SSH sessions of the pool are busy"), "\(error.message)")
+        #expect(try await busy.output == "busy\n")
+    }
+
+    @Test func aFailedLoginBacksOffThenTriesAgain() async throws {
+        let pool = SSHSessionPool(limits: SSHPoolLimits(initialBackoff: .milliseconds(300)))
+        defer { pool.shutdown() }
+        let port = try freeLoopbackPort() // nothing listens there
+        let endpoint = SSHEndpoint(device: "down", host: "127.0.0.1", settings: SSHSettings(user: "root", port: port, insecureIgnoreHostKey: true))
+        let refused = try #require(await sshError { _ = try await run(pool, "true", on: endpoint) })
+        #expect(refused.kind == .connect && refused.message.contains("device \"down\""))
+        let waiting = try #require(await sshError { _ = try await run(pool, "true", on: endpoint) })
+        #expect(waiting.message.contains("next login attempt in"))
+        #expect(pool.connects(device: "down", result: "connect") == 1, "no login attempt during the backoff")
+        try await Task.sleep(for: .milliseconds(350))
+        _ = await sshError { _ = try await run(pool, "true", on: endpoint) }
+        #expect(pool.connects(device: "down", result: "connect") == 2, "tried again after the backoff")
+    }
+
+    @Test func aChangedEndpointGetsANewSession() async throws {
+        let server = try await SSHTestServer()
+        defer { server.remove() }
+        let pool = SSHSessionPool()
+        defer { pool.shutdown() }
+        let asRoot = try server.endpoint(device: "reloaded")
+        #expect(try await run(pool, "id -un", on: asRoot).output == "root\n")
+        // The config was reloaded with another user for the same device.
+        var asOther = asRoot
+        asOther.settings.user = SSHTestServer.busyboxUser
+        #expect(try await run(pool, "id -un", on: asOther).output == SSHTestServer.busyboxUser + "\n")
+        #expect(pool.connects(device: "reloaded", result: "success") == 2)
+    }
+}

@@ -51,7 +51,8 @@ final class SSHSession: @unchecked Sendable {
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let phaseValue = Atomic<Int>(Phase.connecting.rawValue)
-    /// Operations handed in and not finished (for the pool's busy/idle state).
+    /// Operations handed in and not yet pruned after finishing (lags a caller's return a little:
+    /// the pool's busy/idle decisions use the channels callers hold instead).
     let activeOperations = Atomic<Int>(0)
     /// When the last operation finished (nanoseconds of the continuous clock since `created`).
     private let lastActivity = Atomic<Int64>(0)
@@ -128,10 +129,12 @@ final class SSHSession: @unchecked Sendable {
         wake()
     }
 
-    /// Stops taking work only if nothing runs now; true when it did (the pool's idle expiry).
+    /// Closes at once unless work was handed in and not yet taken; true when it did. The pool
+    /// calls it only when no caller holds one of the device's channels (its idle expiry, making
+    /// room); operations still listed here then are finished ones not yet pruned.
     func closeIfIdle() -> Bool {
         let closing = inbox.withLock { inbox -> Bool in
-            guard inbox.accepting, inbox.jobs.isEmpty, activeOperations.load(ordering: .relaxed) == 0 else { return false }
+            guard inbox.accepting, inbox.jobs.isEmpty else { return false }
             inbox.accepting = false
             inbox.closeNow = true
             return true

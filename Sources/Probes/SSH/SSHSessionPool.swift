@@ -136,9 +136,9 @@ public final class SSHSessionPool: SSHExecutor, Service, Sendable {
                 }
             }
             if case let .failure(failure) = result, failure.retryable, !retried, !isNew, ContinuousClock.now < deadline {
+                // The session is going down by itself (it fails its work when its connection dies).
                 retried = true
                 forget(session)
-                session.close(immediately: true)
                 continue
             }
             return result
@@ -175,11 +175,12 @@ public final class SSHSessionPool: SSHExecutor, Service, Sendable {
             }
             let open = state.devices.values.compactMap(\.session).filter { $0.phase != .closed }
             if open.count >= limits.maxSessions {
-                guard let idle = open.filter({ $0.activeOperations.load(ordering: .relaxed) == 0 }).max(by: { $0.idleFor < $1.idleFor }),
-                      idle.closeIfIdle() else {
+                // Idle: no caller holds a channel of its device (released before a call returns).
+                let idle = state.devices.values.filter { $0.channelsInUse == 0 }.compactMap(\.session).filter { $0.phase != .closed }
+                guard let oldest = idle.max(by: { $0.idleFor < $1.idleFor }), oldest.closeIfIdle() else {
                     return .failure(SSHError(.connect, "device \"\(endpoint.device)\": all \(limits.maxSessions) SSH sessions of the pool are busy"))
                 }
-                state.devices[idle.device]?.session = nil
+                state.devices[oldest.device]?.session = nil
             }
             let session = SSHSession(endpoint: endpoint, agentSocket: agentSocket, hooks: hooks)
             device.session = session
@@ -272,9 +273,12 @@ public final class SSHSessionPool: SSHExecutor, Service, Sendable {
 
     /// Closes sessions idle for longer than the idle timeout.
     public func closeIdleSessions() {
-        let sessions = state.withLock { $0.devices.values.compactMap(\.session) }
-        for session in sessions where session.phase == .ready && session.idleFor >= limits.idleTimeout {
-            if session.closeIfIdle() { forget(session) }
+        state.withLock { state in
+            for (name, device) in state.devices where device.channelsInUse == 0 {
+                guard let session = device.session, session.phase == .ready, session.idleFor >= limits.idleTimeout,
+                      session.closeIfIdle() else { continue }
+                state.devices[name]?.session = nil
+            }
         }
     }
 
