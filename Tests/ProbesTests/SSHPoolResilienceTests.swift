@@ -185,7 +185,8 @@ import VandineCore
     }
 
     @Test func aFailedLoginBacksOffThenTriesAgain() async throws {
-        let pool = SSHSessionPool(limits: SSHPoolLimits(initialBackoff: .milliseconds(300)))
+        // 1.5 s: under the whole test target a resumed caller once came back 300 ms late.
+        let pool = SSHSessionPool(limits: SSHPoolLimits(initialBackoff: .milliseconds(1500)))
         defer { pool.shutdown() }
         let port = try freeLoopbackPort() // nothing listens there
         let endpoint = SSHEndpoint(device: "down", host: "127.0.0.1", settings: SSHSettings(user: "root", port: port, insecureIgnoreHostKey: true))
@@ -194,7 +195,7 @@ import VandineCore
         let waiting = try #require(await sshError { _ = try await run(pool, "true", on: endpoint) })
         #expect(waiting.message.contains("next login attempt in"))
         #expect(pool.connects(device: "down", result: "connect") == 1, "no login attempt during the backoff")
-        try await Task.sleep(for: .milliseconds(350))
+        try await Task.sleep(for: .milliseconds(1600))
         _ = await sshError { _ = try await run(pool, "true", on: endpoint) }
         #expect(pool.connects(device: "down", result: "connect") == 2, "tried again after the backoff")
     }
