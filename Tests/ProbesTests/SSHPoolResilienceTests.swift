@@ -30,6 +30,37 @@ import VandineCore
         #expect(again.message.contains("next login attempt in"))
     }
 
+    @Test func stalledLoginsDoNotHoldTheCooperativePool() async throws {
+        // Eight devices whose servers never send a banner: more stalled logins than the two
+        // cooperative threads. Each session waits on its own thread, so a task ticking every
+        // 10 ms on the pool keeps ticking.
+        let listeners = try (0..<8).map { _ in try SilentListener() }
+        let pool = SSHSessionPool()
+        defer { pool.shutdown() }
+        let ticker = Task { () -> Duration in
+            var worst = Duration.zero
+            var last = ContinuousClock.now
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(10))
+                let now = ContinuousClock.now
+                worst = max(worst, last.duration(to: now))
+                last = now
+            }
+            return worst
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, listener) in listeners.enumerated() {
+                let endpoint = SSHEndpoint(device: "stall-\(index)", host: "127.0.0.1",
+                                           settings: SSHSettings(user: "root", port: listener.port, insecureIgnoreHostKey: true))
+                group.addTask { _ = await sshError { _ = try await run(pool, "true", on: endpoint, seconds: 1) } }
+            }
+        }
+        ticker.cancel()
+        let worst = await ticker.value
+        #expect(worst < .milliseconds(250), "a 10 ms tick took \(worst) while 8 logins stalled")
+        for index in 0..<8 { #expect(pool.connects(device: "stall-\(index)", result: "timeout") == 1) }
+    }
+
     @Test func aHangingCommandIsKilledAtTheDeadlineAndTheNextExecWorks() async throws {
         let server = try await SSHTestServer()
         defer { server.remove() }
