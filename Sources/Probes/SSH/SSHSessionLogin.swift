@@ -103,8 +103,10 @@ extension SSHSession {
     /// One poll during the login. The login goes on while some operation still waits for it.
     private func waitDuringLogin() throws {
         if absorbInbox(startingOn: nil).now { throw Abandon.closed }
-        _ = expireOperations(during: stage)
+        // When the last waiting deadline has passed, the login ends here and the pool records
+        // the outcome before the callers are failed (so a caller sees its timeout counted).
         guard let latest = operations.compactMap(\.pendingDeadline).max(), latest > .now else { throw Abandon.timedOut }
+        _ = expireOperations(during: stage)
         // Until TCP connect completes, POLLOUT is how the socket reports it.
         let connecting = stage == "TCP connect"
         waitForSocket(until: operations.compactMap(\.pendingDeadline).min(), wantWrite: connecting)
