@@ -17,6 +17,7 @@ final class SSHPoolMetrics: Sendable {
 
     private struct State {
         var connects: [String: [String: Int]] = [:]
+        var lastLogin: [String: Duration] = [:]
         var durations: [String: Durations] = [:]
     }
 
@@ -34,8 +35,16 @@ final class SSHPoolMetrics: Sendable {
         }
     }
 
-    func recordConnect(device: String, result: String) {
-        state.withLock { $0.connects[device, default: [:]][result, default: 0] += 1 }
+    func recordConnect(device: String, outcome: Result<Duration, SSHError>) {
+        state.withLock { state in
+            state.connects[device, default: [:]][Self.result(outcome), default: 0] += 1
+            if case let .success(took) = outcome { state.lastLogin[device] = took }
+        }
+    }
+
+    /// How long the last successful login to `device` took (TCP connect to authenticated).
+    func lastLogin(device: String) -> Duration? {
+        state.withLock { $0.lastLogin[device] }
     }
 
     func observeCommand(device: String, seconds: Double) {

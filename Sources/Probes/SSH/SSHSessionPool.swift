@@ -190,7 +190,7 @@ public final class SSHSessionPool: SSHExecutor, Service, Sendable {
 
     private var hooks: SSHSession.Hooks {
         SSHSession.Hooks(loggedIn: { [self] session, outcome in
-            metrics.recordConnect(device: session.device, result: SSHPoolMetrics.result(outcome))
+            metrics.recordConnect(device: session.device, outcome: outcome)
             state.withLock { state in
                 guard var device = state.devices[session.device] else { return }
                 switch outcome {
