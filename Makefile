@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages: building (libssh, libcurl + OpenSSL, libcrypt, libyaml, ldns, SQLite, pkg-config), testing (prometheus + promtool, curl, openssl, dnsmasq, python3, fping, ip and nft for the namespace tests, iperf3 for the throughput tests, setpriv and unshare for the unprivileged ICMP test, smokeping_prober for the live comparison), benchmarking (the reference tools side by side).
 BUILD_PACKAGES := libssh-dev libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-dev libldns-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := prometheus prometheus-blackbox-exporter curl openssl dnsmasq-base python3 python3-cryptography fping iproute2 nftables util-linux prometheus-smokeping-prober iperf3 prometheus-alertmanager prometheus-node-exporter busybox
+TEST_PACKAGES := prometheus prometheus-blackbox-exporter curl openssl dnsmasq-base python3 python3-cryptography fping iproute2 nftables util-linux prometheus-smokeping-prober iperf3 prometheus-alertmanager prometheus-node-exporter busybox openssh-server
 BENCH_PACKAGES := prometheus-blackbox-exporter prometheus-smokeping-prober fping wrk curl python3 iproute2 nginx-light prometheus iperf3 prometheus-node-exporter openssh-server openssh-client bc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_ARGS ?=

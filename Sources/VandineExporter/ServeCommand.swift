@@ -60,13 +60,15 @@ struct ServeCommand: AsyncParsableCommand {
         guard let (config, webConfig) = loadConfigs(loader: loader, logger: logger) else { throw ExitCode(1) }
         let source = configFile ?? DefaultConfig.fileName
         // Long-lived prober state, built here and run as Services: the curl engine (one thread, one
-        // multi handle) that the http prober shares, and the ICMP engine (a socket per family).
+        // multi handle) that the http prober shares, the ICMP engine (a socket per family) and the
+        // SSH session pool (a thread per device session).
         let icmp = ICMPEngine(privilege: { config.current.icmp.privileged })
         let wiring = ProberWiring.standard(icmp: icmp)
         let handler = ProbeHandler(probers: wiring.registry, logger: logger)
         // Continuous mode (the `smokeping:` section) pings through the same ICMP engine.
         let smokeping = SmokepingService(config: config, engine: icmp, logger: logger)
-        let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger, smokeping: smokeping)
+        let state = ExporterState(config: config, configSource: source, handler: handler, logger: logger,
+                                  smokeping: smokeping, ssh: wiring.ssh)
         // The LAN discovery sweep runs on the wiring's ICMP engine, after the prober services.
         let proberServices = wiring.services + [wiring.discoveryService(config: config, results: state.discovery, logger: logger)]
         let address = ListenAddress(listenAddress)!

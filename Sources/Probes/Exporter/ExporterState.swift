@@ -14,15 +14,19 @@ public final class ExporterState: Sendable {
     public let discovery: DiscoveryResults
     /// Continuous mode (the `smokeping:` section), when the daemon runs it.
     public let smokeping: SmokepingService?
+    /// The SSH session pool, whose sessions and logins `/metrics` reports (nil in tests without one).
+    public let ssh: SSHSessionPool?
 
     public init(config: ReloadableConfig<ExporterConfig>, configSource: String, handler: ProbeHandler, logger: Logger,
-                discovery: DiscoveryResults = DiscoveryResults(), smokeping: SmokepingService? = nil) {
+                discovery: DiscoveryResults = DiscoveryResults(), smokeping: SmokepingService? = nil,
+                ssh: SSHSessionPool? = nil) {
         self.config = config
         self.configSource = configSource
         self.handler = handler
         self.logger = logger
         self.discovery = discovery
         self.smokeping = smokeping
+        self.ssh = ssh
     }
 
     /// Loads the config named by `--config.file`, or the embedded default when nil.

@@ -1,7 +1,7 @@
 import VandineCore
 
 /// The exporter's own `/metrics`: build info, config reload status, probe statistics, cache ages,
-/// the discovery sweep's hosts and process metrics.
+/// the discovery sweep's hosts, the SSH session pool and process metrics.
 public func selfMetrics(state: ExporterState) async -> MetricSet {
     var set = MetricSet()
     set.gauge("vandine_exporter_build_info", 1,
@@ -19,6 +19,7 @@ public func selfMetrics(state: ExporterState) async -> MetricSet {
                   labels: ["module": age.module, "target": age.target])
     }
     for family in state.discovery.families(devices: state.config.current.devices) { set.add(family) }
+    for family in state.ssh?.families() ?? [] { set.add(family) }
     for family in ProcessMetrics.families() { set.add(family) }
     return set
 }

@@ -43,8 +43,9 @@ final class CancelFlag: Sendable {
     var isSet: Bool { flag.load(ordering: .relaxed) }
 }
 
-/// Starts a detached thread running `body`; false when the system refuses one.
-private func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+/// Starts a detached thread running `body`; false when the system refuses one. (Also the SSH
+/// session threads.)
+func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
     final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
     let retained = Unmanaged.passRetained(Box(body)).toOpaque()
     var thread = pthread_t()

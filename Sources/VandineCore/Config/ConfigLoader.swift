@@ -180,7 +180,8 @@ public struct ConfigLoader: Sendable {
     static func sshSettings(from node: ConfigNode, secrets: SecretReader) throws(ConfigError) -> SSHSettings {
         let map = try node.mapping(allowedKeys: [
             "user", "port", "password", "password_file", "private_key_file", "passphrase", "passphrase_file",
-            "known_hosts_file", "insecure_skip_host_key_check",
+            "known_hosts_file", "insecure_ignore_host_key", "trust_on_first_use", "use_agent",
+            "kex_algorithms", "host_key_algorithms", "ciphers", "macs",
         ])
         var ssh = SSHSettings(user: try map.required("user").nonEmptyString())
         if let port = map["port"] { ssh.port = try port.int(in: 1...65535) }
@@ -193,7 +194,13 @@ public struct ConfigLoader: Sendable {
             ssh.privateKeyFile = path
         }
         if let knownHosts = map["known_hosts_file"] { ssh.knownHostsFile = secrets.resolve(try knownHosts.nonEmptyString()) }
-        if let skip = map["insecure_skip_host_key_check"] { ssh.insecureSkipHostKeyCheck = try skip.bool() }
+        if let ignore = map["insecure_ignore_host_key"] { ssh.insecureIgnoreHostKey = try ignore.bool() }
+        if let tofu = map["trust_on_first_use"] { ssh.trustOnFirstUse = try tofu.bool() }
+        if let agent = map["use_agent"] { ssh.useAgent = try agent.bool() }
+        ssh.kexAlgorithms = try SSHAlgorithms.list(map["kex_algorithms"], from: SSHAlgorithms.kex)
+        ssh.hostKeyAlgorithms = try SSHAlgorithms.list(map["host_key_algorithms"], from: SSHAlgorithms.hostKeys)
+        ssh.ciphers = try SSHAlgorithms.list(map["ciphers"], from: SSHAlgorithms.ciphers)
+        ssh.macs = try SSHAlgorithms.list(map["macs"], from: SSHAlgorithms.macs)
         return ssh
     }
 

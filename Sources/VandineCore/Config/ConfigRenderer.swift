@@ -65,7 +65,13 @@ public enum ConfigRenderer {
             if let key = ssh.privateKeyFile { out += "  private_key_file: \(quote(key))\n" }
             if ssh.passphrase != nil { out += "  passphrase: \(redacted)\n" }
             if let hosts = ssh.knownHostsFile { out += "  known_hosts_file: \(quote(hosts))\n" }
-            if ssh.insecureSkipHostKeyCheck { out += "  insecure_skip_host_key_check: true\n" }
+            if ssh.insecureIgnoreHostKey { out += "  insecure_ignore_host_key: true\n" }
+            if ssh.trustOnFirstUse { out += "  trust_on_first_use: true\n" }
+            if ssh.useAgent { out += "  use_agent: true\n" }
+            for (key, list) in [("kex_algorithms", ssh.kexAlgorithms), ("host_key_algorithms", ssh.hostKeyAlgorithms),
+                                ("ciphers", ssh.ciphers), ("macs", ssh.macs)] {
+                if let list { out += "  \(key): [\(list.map(quote).joined(separator: ", "))]\n" }
+            }
         }
         if !device.services.isEmpty {
             out += "services:\n"

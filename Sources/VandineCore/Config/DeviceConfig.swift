@@ -51,18 +51,39 @@ public struct SSHSettings: Sendable, Equatable {
     public var password: Secret?
     public var privateKeyFile: String?
     public var passphrase: Secret?
+    /// The OpenSSH-format known_hosts file host keys are checked against; nil means
+    /// `~/.ssh/known_hosts` of the user the exporter runs as.
     public var knownHostsFile: String?
-    /// Accept any host key. Off by default: a changed host key should fail the probe.
-    public var insecureSkipHostKeyCheck: Bool
+    /// Accept any host key (`insecure_ignore_host_key`). Off by default: a changed host key fails the probe.
+    public var insecureIgnoreHostKey: Bool
+    /// Accept and record (append to the known_hosts file) the key of a host that has no entry yet
+    /// (`trust_on_first_use`); a host whose recorded key changed is still refused.
+    public var trustOnFirstUse: Bool
+    /// Offer the keys of the ssh-agent at `SSH_AUTH_SOCK` (`use_agent`); ignored when that variable is unset.
+    public var useAgent: Bool
+    /// Allowed algorithms in preference order, OpenSSH names (`KexAlgorithms`, `HostKeyAlgorithms`,
+    /// `Ciphers`, `MACs` of ssh_config(5)); nil keeps libssh's defaults.
+    public var kexAlgorithms: [String]?
+    public var hostKeyAlgorithms: [String]?
+    public var ciphers: [String]?
+    public var macs: [String]?
 
     public init(user: String, port: Int = 22, password: Secret? = nil, privateKeyFile: String? = nil,
-                passphrase: Secret? = nil, knownHostsFile: String? = nil, insecureSkipHostKeyCheck: Bool = false) {
+                passphrase: Secret? = nil, knownHostsFile: String? = nil, insecureIgnoreHostKey: Bool = false,
+                trustOnFirstUse: Bool = false, useAgent: Bool = false, kexAlgorithms: [String]? = nil,
+                hostKeyAlgorithms: [String]? = nil, ciphers: [String]? = nil, macs: [String]? = nil) {
         self.user = user
         self.port = port
         self.password = password
         self.privateKeyFile = privateKeyFile
         self.passphrase = passphrase
         self.knownHostsFile = knownHostsFile
-        self.insecureSkipHostKeyCheck = insecureSkipHostKeyCheck
+        self.insecureIgnoreHostKey = insecureIgnoreHostKey
+        self.trustOnFirstUse = trustOnFirstUse
+        self.useAgent = useAgent
+        self.kexAlgorithms = kexAlgorithms
+        self.hostKeyAlgorithms = hostKeyAlgorithms
+        self.ciphers = ciphers
+        self.macs = macs
     }
 }
