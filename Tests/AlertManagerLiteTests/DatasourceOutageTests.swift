@@ -83,7 +83,8 @@ import TestSupport
             let rules = try await Curl.fetch(base + "/api/v1/rules").body
             return rules.contains("\"name\":\"StillBroken\"") && !rules.contains("\"health\":\"err\"") ? true : nil
         }
-        #expect(healthy != nil, "the rule did not recover: \(try await Curl.fetch(base + "/api/v1/rules").body)")
+        let rules = try await Curl.fetch(base + "/api/v1/rules").body
+        #expect(healthy != nil, "the rule did not recover: \(rules)")
         let final = try await ListedAlert.fetch(base)?.first { $0.name == "StillBroken" }
         #expect(final?.state == "firing" && final?.activeAt == original.activeAt, "\(String(describing: final))")
     }

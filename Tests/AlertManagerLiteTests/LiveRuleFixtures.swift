@@ -110,8 +110,12 @@ final class RestartablePrometheus: @unchecked Sendable {
             try await Curl.fetch(url + "/-/ready").status == 200 ? true : nil
         }
         guard ready != nil else {
-            throw ExporterProcess.StartFailure(description: "prometheus did not become ready: \(log.suffix(2000))")
+            throw StartFailure(description: "prometheus did not become ready: \(log.suffix(2000))")
         }
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        let description: String
     }
 
     var log: String { (try? String(contentsOfFile: directory + "/prometheus.log", encoding: .utf8)) ?? "" }
