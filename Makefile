@@ -25,7 +25,7 @@ test: test-deps ## Install what is missing, build, run every test against real l
 
 bench: bench-deps release ## Benchmarks side by side with the reference tools (not part of make test)
 	@# Every benchmark runs even when one before it fails; exit 2 if targets were missed, 1 if one broke.
-	@rc=0; for script in probe_tcp probe_http icmp cloudflared iperf3 node; do \
+	@rc=0; for script in probe_tcp probe_http icmp cloudflared iperf3 node rules; do \
 	    echo "VANDINE_BIN=.build/release/vandine-exporter bash benchmarks/$$script.sh"; \
 	    VANDINE_BIN=.build/release/vandine-exporter bash benchmarks/$$script.sh || \
 	        { s=$$?; if [ $$s = 2 ] && [ $$rc != 1 ]; then rc=2; else rc=1; fi; }; \

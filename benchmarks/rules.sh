@@ -72,7 +72,9 @@ status_kib() { # pid key -> value in KiB
     echo 0
 }
 metric_value() { # url metric-name -> first sample's value (empty when absent)
-    curl -sf "$1" | awk -v name="$2" '$1 == name || index($1, name "{") == 1 { print $NF; exit }'
+    # awk reads to the end: an early `exit` makes curl fail with a write error (23), and pipefail
+    # plus errexit then end the script in the middle of the measurement.
+    curl -sf "$1" | awk -v name="$2" '!found && ($1 == name || index($1, name "{") == 1) { print $NF; found = 1 }'
 }
 wait_for() { # seconds command... -> polls until the command succeeds
     local limit=$1; shift

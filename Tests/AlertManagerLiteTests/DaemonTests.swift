@@ -3,8 +3,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The real `alertmanager-lite` binary: it starts on a garbage state file (moving it aside), keeps
-/// pushed alerts across a restart, and its /metrics passes promtool.
+/// The real `alertmanager-lite` binary: it starts on a garbage, empty or truncated state file
+/// (moving a bad one aside), keeps pushed alerts across a restart, and its /metrics passes promtool.
 @Suite struct DaemonTests {
     @Test(.timeLimit(.minutes(1)))
     func startsOnAGarbageStateFileAndKeepsPushedAlertsAcrossARestart() async throws {
@@ -33,6 +33,54 @@ import TestSupport
         #expect(list.body.contains("\"alertname\":\"Survivor\""), "\(list.body)")
         let page = try await Curl.fetch(second.url("/"))
         #expect(page.status == 200 && page.body.contains("Survivor"))
+    }
+
+    /// The other bad state files at daemon start: an empty file is used as a new store; a header cut
+    /// short and a real state file cut in half are moved aside with a logged error. Each time the
+    /// daemon starts, serves, and keeps what is pushed to it afterwards.
+    @Test(.timeLimit(.minutes(1)), arguments: ["empty", "truncated header", "truncated database"])
+    func startsOnABadStateFile(_ kind: String) async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        switch kind {
+        case "empty":
+            _ = FileManager.default.createFile(atPath: state, contents: Data())
+        case "truncated header":
+            try Data("SQLite format 3\0".utf8 + [0x10, 0x00]).write(to: URL(fileURLWithPath: state))
+        default:
+            let full = try await ExporterProcess.started(arguments: ["--storage.path", state], binary: VersionTests.binary)
+            let alerts = (0..<600).map { #"{"labels":{"alertname":"Filler","n":"\#($0)"},"annotations":{"summary":"padding padding padding"}}"# }
+            let post = try await Curl.fetch(full.url("/api/v2/alerts"), method: "POST", extra: [
+                "-H", "Content-Type: application/json", "--data", "[" + alerts.joined(separator: ",") + "]",
+            ])
+            #expect(post.status == 200, "\(post.body)")
+            full.stop()
+            try SQLiteDatabase(path: state).execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: state))
+            #expect(bytes.count > 40_000)
+            try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: state))
+        }
+        let daemon = try await ExporterProcess.started(arguments: ["--storage.path", state], binary: VersionTests.binary)
+        defer { daemon.stop() }
+        let moved = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("state.db.corrupt-") }
+        if kind == "empty" {
+            #expect(moved.isEmpty && !daemon.log.contains("level=error"), "\(moved) \(daemon.log)")
+        } else {
+            #expect(moved.count == 1, "\(moved)")
+            #expect(daemon.log.contains("level=error") && daemon.log.contains("moved aside"), "\(daemon.log)")
+        }
+        #expect(try await Curl.fetch(daemon.url("/-/ready")).status == 200)
+        let list = try await Curl.fetch(daemon.url("/api/v2/alerts"))
+        #expect(list.status == 200 && list.body.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(list.body)")
+        let post = try await Curl.fetch(daemon.url("/api/v2/alerts"), method: "POST", extra: [
+            "-H", "Content-Type: application/json", "--data", #"[{"labels":{"alertname":"AfterTheBadFile"}}]"#,
+        ])
+        #expect(post.status == 200, "\(post.body)")
+        daemon.stop()
+        let again = try await ExporterProcess.started(arguments: ["--storage.path", state], binary: VersionTests.binary)
+        defer { again.stop() }
+        #expect(try await Curl.fetch(again.url("/api/v2/alerts")).body.contains("AfterTheBadFile"))
     }
 
     /// `kill -9` while batches of pushed alerts are being written: every batch is in the file
