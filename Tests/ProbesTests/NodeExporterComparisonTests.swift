@@ -153,8 +153,8 @@ import VandineCore
         try await compare(source: .ssh)
     }
 
-    /// The node module over real SSH to this machine: root with key auth to a loopback
-    /// ``SSHTestServer``, through the session pool.
+    /// A target on this machine whose `ssh:` logs in to the loopback `server` as `user` with the
+    /// ed25519 client key, the host key checked against the server's known_hosts line.
     static func sshTarget(_ server: SSHTestServer, device: String, user: String) throws -> ProbeTarget {
         let settings = SSHSettings(user: user, port: server.port, privateKeyFile: server.clientKeyEd25519,
                                    knownHostsFile: try server.knownHostsFile(lines: [server.knownHostsLine(.ed25519)]))
