@@ -75,8 +75,13 @@ public final class SSHTestServer: @unchecked Sendable {
     /// sshd's log so far.
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// How many logins sshd accepted so far.
-    public var acceptedLogins: Int { log.components(separatedBy: "\n").filter { $0.contains("Accepted ") }.count }
+    /// How many logins sshd accepted so far: its "Accepted <method> for <user> from …" lines.
+    /// sshd `-e` ends its lines with CR LF, a single Character in Swift (splitting on "\n" finds
+    /// no line end and gives one line, so a count of lines could never pass 1); LogLevel VERBOSE's
+    /// "Accepted key … found at …" lines are no logins.
+    public var acceptedLogins: Int {
+        log.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("Accepted ") && $0.contains(" for ") && $0.contains(" from ") }.count
+    }
 
     /// `[127.0.0.1]:port <type> <base64>`, the known_hosts line for this server's host key.
     public func knownHostsLine(_ type: HostKeyType) throws -> String {
