@@ -173,7 +173,9 @@ enum CommandTestConfig {
         #expect(m.sample(named: "vandine_command_success", labels: ["command": "before"]) == 1)
         #expect(m.sample(named: "vandine_command_success", labels: ["command": "hangs"]) == 0)
         let hung = try #require(m.sample(named: "vandine_command_duration_seconds", labels: ["command": "hangs"]))
-        #expect(hung > 0.5 && hung < result.elapsed.inSeconds)
+        // How much of the 1.5 s the hung command had depends on how long `before` took to spawn
+        // (over 1 s on a loaded machine): it ran until the deadline, so it ends with the probe.
+        #expect(hung > 0 && hung < result.elapsed.inSeconds)
         #expect(m.sample(named: "vandine_command_exit_status", labels: ["command": "hangs"]) == nil)
         #expect(m.sample(named: "vandine_command_success", labels: ["command": "after"]) == 0)
         #expect(m.sample(named: "vandine_command_duration_seconds", labels: ["command": "after"]) == nil)

@@ -85,7 +85,9 @@ import VandineCore
         #expect((1...4).contains(sent), "\(sent)")
         #expect(received == (sent / 2).rounded(.up), "requests 1 and 3 are answered, 2 and 4 lost")
         #expect(metrics.sample(named: "probe_icmp_packet_loss_ratio") == 1 - received / sent)
-        #expect(elapsed >= .milliseconds(340) && elapsed < .milliseconds(1500), "\(elapsed)")
+        // The sent count above proves the cut; the upper bound only catches a probe that ignores
+        // its deadline altogether, with room for a machine loaded by the parallel suites (1.67 s seen).
+        #expect(elapsed >= .milliseconds(340) && elapsed < .milliseconds(3000), "\(elapsed)")
     }
 
     @Test func nobodyAnsweringFailsAtTheDeadlineWithLossOne() async {
