@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// An evaluator that returns what a script says for (group, time): for testing the test runner
-/// and the replay without the real evaluator (which lives on another branch until merged).
+/// and the replay without a Prometheus (the real evaluator runs in the end-to-end suites).
 struct ScriptedEvaluator: RuleEvaluating {
     let script: @Sendable (RuleGroupDefinition, Double) -> [RuleEvaluation]
 

@@ -199,6 +199,6 @@ enum CommandTestConfig {
         #expect(!result.success)
         #expect(result.metrics.sample(named: "vandine_command_success", labels: ["command": "a"]) == 0)
         #expect(result.metrics.sample(named: "vandine_command_success", labels: ["command": "b"]) == 0)
-        #expect(result.log.failureReason == "command b: not run: router: no SSH session pool is wired into this exporter yet: ssh modules cannot log in")
+        #expect(result.log.failureReason == "command b: not run: router: no SSH session pool is wired into this prober registry: ssh modules cannot log in")
     }
 }
