@@ -80,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try buildApplication(state: state, webConfig: webConfig, listen: address)
         logger.info("starting alertmanager-lite", metadata: [
             "version": "\(BuildInfo.version)", "address": "\(listenAddress)", "storage": "\(path)",
-            "config": "\(configFile ?? "embedded default")", "datasource": "\(config.datasource.url)",
+            "config": "\(configFile ?? "embedded default")", "datasource": "\(DatasourceDownAlert.withoutCredentials(config.datasource.url))",
             "rule_groups": "\(rules.groups.count)", "restored_rules": "\(restored.count)",
             "sqlite": "\(SQLiteDatabase.libraryVersion)", "tls": "\(webConfig.tls != nil)",
             "basic_auth": "\(!webConfig.basicAuthUsers.isEmpty)",

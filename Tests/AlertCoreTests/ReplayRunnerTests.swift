@@ -73,6 +73,24 @@ import Testing
         }
     }
 
+    /// A day at 1 ms would be 86.4 million evaluations per group: refused before any query, and
+    /// the evaluator is never called. 11,000 evaluations (Prometheus's range-query limit) still run.
+    @Test func refusesARangeThatWouldFloodTheDatasource() async throws {
+        let group = RuleGroupDefinition(name: "g", file: "g.yml", interval: 60, rules: [])
+        final class Calls: @unchecked Sendable { var count = 0 }
+        let calls = Calls()
+        let evaluator = ScriptedEvaluator { _, _ in calls.count += 1; return [] }
+        do {
+            _ = try await ReplayRunner(groups: [group], evaluationInterval: 60).run(evaluator: evaluator, from: 0, to: 86_400, step: 0.001)
+            Issue.record("a 1 ms step over a day ran")
+        } catch {
+            #expect(error.description.hasPrefix("--from, --to and --step give 86400001 evaluations of group g"), "\(error)")
+        }
+        #expect(calls.count == 0)
+        _ = try await ReplayRunner(groups: [group], evaluationInterval: 60).run(evaluator: evaluator, from: 0, to: 10_999, step: 1)
+        #expect(calls.count == 11_000)
+    }
+
     @Test func rfc3339BothWays() {
         #expect(RFC3339Time.parse("1970-01-01T00:00:00Z") == 0)
         #expect(RFC3339Time.parse("2026-11-29T18:00:00Z") == 1_795_975_200)

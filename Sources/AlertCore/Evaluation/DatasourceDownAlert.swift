@@ -74,11 +74,14 @@ public struct DatasourceDownAlert: Sendable {
         return changed
     }
 
-    /// `scheme://user:password@host/…` → `scheme://host/…`.
-    static func withoutCredentials(_ url: String) -> String {
-        guard let (scheme, rest) = url.splitOnce("://") else { return url }
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+    /// `scheme://user:password@host/path?query#fragment` → `scheme://host/path`: the URL as logs,
+    /// pages and annotations may show it. The user info and the query string can both carry a
+    /// secret (`?token=…`); the query timeout and `query_params` are separate settings anyway.
+    public static func withoutCredentials(_ url: String) -> String {
+        let withoutQuery = String(url.prefix { $0 != "?" && $0 != "#" })
+        guard let (scheme, rest) = withoutQuery.splitOnce("://") else { return withoutQuery }
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return withoutQuery }
         return scheme + "://" + rest[rest.index(after: at)...]
     }
 }

@@ -35,7 +35,12 @@ public struct ReplayRunner: Sendable {
         }
     }
 
-    /// Throws when `to` is before `from` or `step` is not positive.
+    /// The most evaluations one group may get in a replay: Prometheus's limit of points per
+    /// range query.
+    public static let maximumEvaluationsPerGroup = 11_000.0
+
+    /// Throws when `to` is before `from`, `step` is not positive, or a group would be evaluated
+    /// more than ``maximumEvaluationsPerGroup`` times.
     public struct InvalidRange: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
@@ -45,6 +50,17 @@ public struct ReplayRunner: Sendable {
     public func run(evaluator: any RuleEvaluating, from: Double, to: Double, step: Double?) async throws(InvalidRange) -> Report {
         guard to >= from else { throw InvalidRange(description: "--to (\(RFC3339Time.format(to))) is before --from (\(RFC3339Time.format(from)))") }
         if let step, !(step > 0) { throw InvalidRange(description: "--step must be positive") }
+        // Every evaluation is one query per rule: refuse a range that would flood the datasource,
+        // at the number of points Prometheus itself allows a range query (11,000).
+        for group in groups {
+            let interval = step ?? group.interval ?? evaluationInterval
+            let evaluations = ((to - from) / interval).rounded(.down) + 1
+            guard evaluations <= Self.maximumEvaluationsPerGroup else {
+                throw InvalidRange(description: "--from, --to and --step give \(evaluations < 1e15 ? String(Int64(evaluations)) : "\(evaluations)") evaluations of group \(group.name) "
+                                   + "(every \(interval)s); at most \(Int(Self.maximumEvaluationsPerGroup)), as Prometheus allows a range query: "
+                                   + "use a larger --step or a shorter range")
+            }
+        }
         var report = Report()
         var perGroup: [(order: Int, change: ReplayStateChange)] = []
         var errors: [(time: Double, order: Int, text: String)] = []
