@@ -84,17 +84,6 @@ public enum AlertStatusPage {
 
     /// HTML-escapes text for element content and quoted attribute values.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        text.htmlEscaped
     }
 }
