@@ -104,7 +104,8 @@ public enum TimeFormat {
 
     // MARK: - Calendar (proleptic Gregorian, Howard Hinnant's civil-date algorithms)
 
-    private static func split(_ seconds: Double, scale: Double) -> (whole: Int, fraction: Int) {
+    /// Whole seconds and the fraction in units of `1/scale`, rounded, carrying into the seconds.
+    static func split(_ seconds: Double, scale: Double) -> (whole: Int, fraction: Int) {
         var whole = seconds.rounded(.down)
         var fraction = ((seconds - whole) * scale).rounded()
         if fraction >= scale {
@@ -114,7 +115,8 @@ public enum TimeFormat {
         return (Int(whole), Int(fraction))
     }
 
-    private static func dateTime(_ seconds: Int) -> String {
+    /// `YYYY-MM-DDTHH:MM:SS` (UTC, no zone) of whole Unix seconds.
+    static func dateTime(_ seconds: Int) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civilFromDays(days)
